@@ -1,0 +1,2 @@
+export { MetadataCacheV2 } from "./metadata-cache.js";
+export type * from "./types.js";
