@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { MAX_TERM_LENGTH, MAX_TERMS, parseSearchText, splitIdentifier } from "../../src/search/query.js";
+import { HOSTILE_QUERIES } from "./hostile-queries.js";
+
+const PLAIN_TERM = /^[\p{L}\p{M}\p{N}]+$/u;
+
+describe("parseSearchText", () => {
+  it("keeps plain words in order and prefix-matches the last by default", () => {
+    expect(parseSearchText("customer account")).toEqual({
+      terms: ["customer", "account"],
+      prefixLastTerm: true,
+      excluded: [],
+    });
+  });
+
+  it("gives no terms for empty, whitespace and syntax-only text", () => {
+    for (const text of ["", "   ", "\n\t", '"', "*", "()", "AND OR NOT NEAR", "-", "😀"]) {
+      const parsed = parseSearchText(text);
+      expect(parsed.terms, JSON.stringify(text)).toEqual([]);
+      expect(parsed.prefixLastTerm).toBe(false);
+    }
+  });
+
+  it("turns quotes, parentheses, stars and operators into plain words", () => {
+    expect(parseSearchText('"customer account" AND (vendor OR NEAR(x y))').terms).toEqual([
+      "customer",
+      "account",
+      "vendor",
+      "x",
+      "y",
+    ]);
+  });
+
+  it("treats lower-case operator words as ordinary words", () => {
+    expect(parseSearchText("and or near").terms).toEqual(["and", "or", "near"]);
+  });
+
+  it("excludes words with a leading minus but keeps hyphenated words", () => {
+    const parsed = parseSearchText("customer -vendor e-mail");
+    expect(parsed.terms).toEqual(["customer", "e", "mail"]);
+    expect(parsed.excluded).toEqual(["vendor"]);
+  });
+
+  it("honours a trailing star when prefix matching is off", () => {
+    expect(parseSearchText("cust", { prefix: false }).prefixLastTerm).toBe(false);
+    expect(parseSearchText("cust*", { prefix: false }).prefixLastTerm).toBe(true);
+  });
+
+  it("keeps letters of any script and normalises full-width forms", () => {
+    expect(parseSearchText("Kundenkonto Größe 顧客").terms).toEqual(["Kundenkonto", "Größe", "顧客"]);
+    expect(parseSearchText("ｃｕｓｔｏｍｅｒ").terms).toEqual(["customer"]);
+  });
+
+  it("de-duplicates case-insensitively and bounds term count and length", () => {
+    expect(parseSearchText("Cust cust CUST").terms).toEqual(["Cust"]);
+    const many = Array.from({ length: 50 }, (_, i) => `w${i}`).join(" ");
+    expect(parseSearchText(many).terms).toHaveLength(MAX_TERMS);
+    expect(parseSearchText("a".repeat(10_000)).terms[0]).toHaveLength(MAX_TERM_LENGTH);
+  });
+
+  it("never throws and yields only plain terms for hostile input", () => {
+    for (const text of HOSTILE_QUERIES) {
+      const parsed = parseSearchText(text);
+      for (const term of parsed.terms) expect(term, JSON.stringify(text).slice(0, 60)).toMatch(PLAIN_TERM);
+      expect(parsed.terms.length).toBeLessThanOrEqual(MAX_TERMS);
+    }
+  });
+
+  it("accepts non-string input without throwing", () => {
+    expect(parseSearchText(undefined).terms).toEqual([]);
+    expect(parseSearchText(null).terms).toEqual([]);
+    expect(parseSearchText(42).terms).toEqual(["42"]);
+  });
+});
+
+describe("splitIdentifier", () => {
+  it("splits PascalCase, camelCase, digits and acronyms", () => {
+    expect(splitIdentifier("CustomerAccount")).toEqual(["Customer", "Account"]);
+    expect(splitIdentifier("custAccount")).toEqual(["cust", "Account"]);
+    expect(splitIdentifier("CustCustomerV3Entity")).toEqual(["Cust", "Customer", "V3", "Entity"]);
+    expect(splitIdentifier("VATNumber")).toEqual(["VAT", "Number"]);
+    expect(splitIdentifier("Sales_Line")).toEqual(["Sales", "Line"]);
+  });
+});
