@@ -101,42 +101,14 @@ export interface FOClientConfig extends CacheCredentialSettings {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sync (the facade delegates to SmartSyncManagerV2; these mirror its options and result)
+// Sync: the facade delegates to SmartSyncManagerV2 and returns its result unchanged.
 
-export type CacheSyncStrategy = "full" | "incremental" | "sharingFirst" | "auto";
-
-export interface CacheSyncProgress {
-  phase: string;
-  done: number;
-  total?: number;
-  message?: string;
-}
-
-export interface CacheSyncOptions {
-  /** Sync even when the environment's version is already complete in the store. */
-  force?: boolean;
-  strategy?: CacheSyncStrategy;
-  /** Languages to sync labels for; default the cache's `languages`. */
-  languages?: string[];
-  signal?: AbortSignal;
-  onProgress?: (progress: CacheSyncProgress) => void;
-  /** Wait for another process syncing the same version (default true); false → SyncInProgressError. */
-  waitForOtherSync?: boolean;
-}
-
-export interface CacheSyncResult {
-  /** True when metadata was downloaded or the environment was (re)linked to a version. */
-  synced: boolean;
-  /** What happened: `upToDate` (nothing to do), `shared` (linked to a version another environment synced), `full`, `resumed`. */
-  outcome: string;
-  versionId: number;
-  versionHash: string;
-  /** The version the environment served before, when it changed. */
-  previousVersionHash: string | null;
-  durationMs: number;
-  /** The sync manager's own result, unchanged (shape owned by src/sync/). */
-  details?: unknown;
-}
+export type {
+  SyncOptions as CacheSyncOptions,
+  SyncProgressEvent as CacheSyncProgress,
+  SyncResult as CacheSyncResult,
+  SyncStrategy as CacheSyncStrategy,
+} from "../sync/types.js";
 
 export interface EnvironmentVersionOptions {
   /**
@@ -317,8 +289,10 @@ export interface LookupCounters {
 export interface CacheStatistics {
   /** Environments known to the store. */
   totalEnvironments: number;
-  /** Complete global versions (distinct module sets) in the store. */
+  /** Distinct global versions (module sets) serving at least one environment. */
   uniqueVersions: number;
+  /** Complete versions in the store, including ones no environment serves any more (until cleanup). */
+  storedVersions: number;
   /** Versions serving more than one environment. */
   sharedVersions: number;
   /** localHits / (localHits + fetched) over this facade's real lookups; 0 when none. */

@@ -1,0 +1,134 @@
+/**
+ * Label texts per version and language: one store pass for any number of ids, then only the misses
+ * are fetched from the environment (bulk when the source can, else a bounded pool of single
+ * requests), written back to the store and returned. Ids the environment does not know are
+ * remembered for the version and language, so they are not asked for again by this process.
+ */
+import { type Logger, silentLogger } from "../logging.js";
+import type { Label } from "../metadata/models.js";
+import type { MetadataStore } from "../store/types.js";
+import type { LookupCounter } from "./statistics.js";
+
+/** How label misses reach the environment (MetadataApiClient implements it). */
+export interface LabelFetcher {
+  getLabel(id: string, language: string, options?: { signal?: AbortSignal }): Promise<Label | null>;
+  getLabels?(
+    ids: readonly string[],
+    language: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<Iterable<Label | null | undefined> | Map<string, Label | string | null | undefined>>;
+}
+
+export interface LabelResolverOptions {
+  store: MetadataStore;
+  fetcher?: LabelFetcher;
+  counter: LookupCounter;
+  concurrency: number;
+  logger?: Logger;
+}
+
+/** Collects the texts a bulk answer carries, whatever of its documented shapes it uses. */
+function bulkTexts(
+  answer: Iterable<Label | null | undefined> | Map<string, Label | string | null | undefined>,
+): Map<string, string> {
+  const texts = new Map<string, string>();
+  if (answer instanceof Map) {
+    for (const [id, value] of answer) {
+      if (typeof value === "string") texts.set(id, value);
+      else if (value && typeof value.value === "string") texts.set(id, value.value);
+    }
+    return texts;
+  }
+  for (const label of answer) if (label && typeof label.value === "string") texts.set(label.id, label.value);
+  return texts;
+}
+
+export class LabelResolver {
+  private readonly unknown = new Map<string, Set<string>>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: LabelResolverOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Forgets remembered unknown ids (after a sync, the environment may know them now). */
+  forgetUnknown(): void {
+    this.unknown.clear();
+  }
+
+  /**
+   * Texts for `ids` in `language` (as the service spells it, e.g. `en-US`), for version
+   * `versionId`. Ids without a text anywhere are absent from the map.
+   */
+  async resolve(
+    versionId: number,
+    ids: readonly string[],
+    language: string,
+    signal?: AbortSignal,
+  ): Promise<Map<string, string>> {
+    const { store, counter } = this.options;
+    const unique = [...new Set(ids.filter((id) => typeof id === "string" && id.length > 0))];
+    if (unique.length === 0) return new Map();
+    const storeLanguage = language.toLowerCase();
+    const found = store.getLabels(versionId, unique, storeLanguage);
+    counter.localHits += found.size;
+    if (found.size === unique.length) return found;
+
+    const unknownKey = `${versionId}\u0000${storeLanguage}`;
+    let known = this.unknown.get(unknownKey);
+    const misses: string[] = [];
+    for (const id of unique) {
+      if (found.has(id)) continue;
+      if (known?.has(id)) counter.notFound++;
+      else misses.push(id);
+    }
+    if (misses.length === 0 || !this.options.fetcher) {
+      if (!this.options.fetcher) counter.notFound += misses.length;
+      return found;
+    }
+
+    const fetched = await this.fetch(misses, language, signal);
+    const labels: Label[] = [];
+    for (const id of misses) {
+      const text = fetched.get(id);
+      if (text === undefined) {
+        counter.notFound++;
+        if (!known) {
+          known = new Set();
+          this.unknown.set(unknownKey, known);
+        }
+        known.add(id);
+        continue;
+      }
+      counter.fetched++;
+      found.set(id, text);
+      labels.push({ id, language: storeLanguage, value: text });
+    }
+    if (labels.length > 0) store.writeLabels(versionId, labels);
+    this.logger.debug({ versionId, language, misses: misses.length, fetched: labels.length }, "label misses");
+    return found;
+  }
+
+  private async fetch(
+    ids: readonly string[],
+    language: string,
+    signal?: AbortSignal,
+  ): Promise<Map<string, string>> {
+    const fetcher = this.options.fetcher!;
+    if (fetcher.getLabels && ids.length > 1) {
+      return bulkTexts(await fetcher.getLabels(ids, language, { signal }));
+    }
+    const texts = new Map<string, string>();
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++];
+        const label = await fetcher.getLabel(id, language, { signal });
+        if (label && typeof label.value === "string") texts.set(id, label.value);
+      }
+    };
+    const workers = Math.min(this.options.concurrency, ids.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    return texts;
+  }
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { compareDottedVersions, diffModules, diffPublicEntity } from "../../src/cache/compare.js";
+import type { EntityProperty, PublicEntity } from "../../src/metadata/models.js";
+
+function property(name: string, overrides: Partial<EntityProperty> = {}): EntityProperty {
+  return {
+    name,
+    typeName: "Edm.String",
+    dataType: "String",
+    labelId: null,
+    isKey: false,
+    isMandatory: false,
+    configurationEnabled: true,
+    allowEdit: true,
+    allowEditOnCreate: true,
+    isDimension: false,
+    dimensionRelation: null,
+    isDynamicDimension: false,
+    dimensionLegalEntityProperty: null,
+    dimensionTypeProperty: null,
+    ...overrides,
+  };
+}
+
+function entity(properties: EntityProperty[], overrides: Partial<PublicEntity> = {}): PublicEntity {
+  return {
+    name: "CustomerV3",
+    entitySetName: "CustomersV3",
+    labelId: "@AccountsReceivable:CustCustomerV3EntityLabel",
+    isReadOnly: false,
+    configurationEnabled: true,
+    properties,
+    navigationProperties: [],
+    propertyGroups: [],
+    actions: [],
+    ...overrides,
+  };
+}
+
+const module = (moduleId: string, version: string) => ({
+  moduleId,
+  name: moduleId,
+  version,
+  publisher: "Microsoft Corporation",
+  displayName: moduleId,
+});
+
+describe("compareDottedVersions", () => {
+  it("orders numerically, not as text", () => {
+    expect(compareDottedVersions("10.0.9", "10.0.10")).toBeLessThan(0);
+    expect(compareDottedVersions("10.34.2105.34092", "10.34.2105.34092")).toBe(0);
+    expect(compareDottedVersions("7.0.7521.60", "7.0.7368.0")).toBeGreaterThan(0);
+  });
+});
+
+describe("diffModules", () => {
+  it("lists added, removed and upgraded/downgraded modules by id", () => {
+    const diff = diffModules(
+      [
+        module("ApplicationSuite", "10.0.2177.37"),
+        module("Old", "1.0"),
+        module("Same", "1.0"),
+        module("Down", "2.0"),
+      ],
+      [
+        module("ApplicationSuite", "10.0.2177.40"),
+        module("New", "1.0"),
+        module("Same", "1.0"),
+        module("Down", "1.9"),
+      ],
+    );
+    expect(diff.added.map((m) => m.moduleId)).toEqual(["New"]);
+    expect(diff.removed.map((m) => m.moduleId)).toEqual(["Old"]);
+    expect(diff.changed).toEqual([
+      {
+        moduleId: "ApplicationSuite",
+        name: "ApplicationSuite",
+        fromVersion: "10.0.2177.37",
+        toVersion: "10.0.2177.40",
+        direction: "upgrade",
+      },
+      { moduleId: "Down", name: "Down", fromVersion: "2.0", toVersion: "1.9", direction: "downgrade" },
+    ]);
+    expect(diff.unchangedCount).toBe(1);
+  });
+});
+
+describe("diffPublicEntity", () => {
+  it("reports properties added, removed and retyped, and changed top-level fields", () => {
+    const before = entity([property("CustomerAccount"), property("OldField"), property("CreditLimit")]);
+    const after = entity(
+      [
+        property("CustomerAccount"),
+        property("CreditLimit", { typeName: "Edm.Decimal", dataType: "Real" }),
+        property("NewField"),
+      ],
+      { isReadOnly: true },
+    );
+    const change = diffPublicEntity(before, after);
+    expect(change.propertiesAdded).toEqual(["NewField"]);
+    expect(change.propertiesRemoved).toEqual(["OldField"]);
+    expect(change.propertiesChanged).toEqual([{ name: "CreditLimit", fields: ["dataType", "typeName"] }]);
+    expect(change.fieldsChanged).toEqual(["isReadOnly"]);
+  });
+
+  it("reports nothing for identical entities", () => {
+    const change = diffPublicEntity(entity([property("A")]), entity([property("A")]));
+    expect(change.propertiesAdded).toEqual([]);
+    expect(change.propertiesChanged).toEqual([]);
+    expect(change.fieldsChanged).toEqual([]);
+  });
+});
