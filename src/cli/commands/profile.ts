@@ -1,0 +1,107 @@
+/** `d365fo profile add|list|show|remove|default`. */
+import type { CliContext } from "../context.js";
+import { ProfileError, UsageError } from "../errors.js";
+import { renderKeyValues } from "../output.js";
+import { type Profile, summarizeProfiles, unknownProfile, validateProfileName } from "../profiles.js";
+import { renderProfiles } from "../render.js";
+
+export interface ProfileAddOptions {
+  clientSecretEnv?: string;
+  clientSecretStdin?: boolean;
+  default?: boolean;
+  force?: boolean;
+}
+
+async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function validateUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(
+      `--base-url ${JSON.stringify(value)} is not a URL (expected e.g. https://contoso.operations.dynamics.com)`,
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new UsageError(`--base-url must be http(s), got ${url.protocol}`);
+  }
+  return value;
+}
+
+export async function profileAddCommand(
+  ctx: CliContext,
+  name: string,
+  options: ProfileAddOptions,
+): Promise<number> {
+  validateProfileName(name);
+  const { baseUrl, tenantId, clientId, authorityHost } = ctx.globals;
+  if (!baseUrl) throw new UsageError("profile add needs --base-url <url>");
+  validateUrl(baseUrl);
+  if (authorityHost) validateUrl(authorityHost);
+  if (options.clientSecretEnv && options.clientSecretStdin) {
+    throw new UsageError("use either --client-secret-env or --client-secret-stdin, not both");
+  }
+  const profile: Profile = { baseUrl };
+  if (tenantId) profile.tenantId = tenantId;
+  if (clientId) profile.clientId = clientId;
+  if (authorityHost) profile.authorityHost = authorityHost;
+  if (options.clientSecretEnv) profile.clientSecretEnv = options.clientSecretEnv;
+  if (options.clientSecretStdin) {
+    const secret = (await readStdin()).replace(/\r?\n$/, "");
+    if (!secret) throw new UsageError("--client-secret-stdin: stdin was empty");
+    ctx.redactor.add(secret);
+    profile.clientSecret = secret;
+  }
+  if ((profile.clientSecret || profile.clientSecretEnv) && (!profile.tenantId || !profile.clientId)) {
+    throw new UsageError("a client secret needs --tenant-id and --client-id too");
+  }
+  const file = ctx.profiles.add(name, profile, { makeDefault: options.default, replace: options.force });
+  const summary = summarizeProfiles(file).find((p) => p.name === name);
+  ctx.output.result(
+    { profile: summary, path: ctx.profiles.path },
+    () => `Saved profile ${name} in ${ctx.profiles.path}${summary?.default ? " (default)" : ""}`,
+  );
+  return 0;
+}
+
+export async function profileListCommand(ctx: CliContext): Promise<number> {
+  const profiles = summarizeProfiles(ctx.profiles.load());
+  ctx.output.result({ path: ctx.profiles.path, profiles }, () => renderProfiles(profiles));
+  return 0;
+}
+
+export async function profileShowCommand(ctx: CliContext, name: string): Promise<number> {
+  const file = ctx.profiles.load();
+  if (!file.profiles[name]) throw unknownProfile(file, name);
+  const summary = summarizeProfiles(file).find((p) => p.name === name);
+  if (!summary) throw new ProfileError(`Unknown profile ${name}`);
+  ctx.output.result(summary, () =>
+    renderKeyValues([
+      ["Profile", summary.name],
+      ["Base URL", summary.baseUrl],
+      ["Tenant", summary.tenantId],
+      ["Client", summary.clientId],
+      ["Authority host", summary.authorityHost],
+      ["Secret", summary.secret === "env" ? `env (${summary.clientSecretEnv})` : summary.secret],
+      ["Default", summary.default],
+    ]),
+  );
+  return 0;
+}
+
+export async function profileRemoveCommand(ctx: CliContext, name: string): Promise<number> {
+  const file = ctx.profiles.remove(name);
+  ctx.output.result({ removed: name, profiles: summarizeProfiles(file) }, () => `Removed profile ${name}`);
+  return 0;
+}
+
+export async function profileDefaultCommand(ctx: CliContext, name: string): Promise<number> {
+  const file = ctx.profiles.setDefault(name);
+  ctx.output.result({ default: name, profiles: summarizeProfiles(file) }, () => `Default profile: ${name}`);
+  return 0;
+}

@@ -1,0 +1,98 @@
+/**
+ * What every command gets: the output, the profiles, the global options, the process's abort
+ * signal, and a way to open the metadata cache for an environment (closed by `main` at the end).
+ */
+import { MetadataCacheV2 } from "../cache/index.js";
+import type { CacheConfigV2 } from "../cache/types.js";
+import type { Logger } from "../logging.js";
+import type { Output, OutputStreams } from "./output.js";
+import { ProfileStore, resolveConfigDir } from "./profiles.js";
+import type { SecretRedactor } from "./redact.js";
+import { type ConnectionOptions, type ConnectionSettings, resolveConnectionSettings } from "./settings.js";
+
+export interface GlobalOptions extends ConnectionOptions {
+  json?: boolean;
+  verbose?: boolean;
+  /** Label language for texts shown (default: the cache's first language, en-US). */
+  language?: string;
+  /** Per-request timeout in ms. */
+  timeout?: number;
+}
+
+export interface CliContext {
+  readonly output: Output;
+  /** Raw streams (progress bars need a real TTY stream). */
+  readonly streams: OutputStreams;
+  readonly env: NodeJS.ProcessEnv;
+  readonly profiles: ProfileStore;
+  readonly globals: GlobalOptions;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly redactor: SecretRedactor;
+  /** The environment selected by `--profile` / `--base-url` / the default profile. */
+  connection(): ConnectionSettings;
+  /** Opens (and initializes) a cache facade for `settings`; closed when the command ends. */
+  openCache(settings?: ConnectionSettings): Promise<MetadataCacheV2>;
+}
+
+export function cacheConfigFor(
+  settings: ConnectionSettings,
+  globals: GlobalOptions,
+  logger: Logger,
+): CacheConfigV2 {
+  const config: CacheConfigV2 = {
+    baseUrl: settings.baseUrl,
+    tenantId: settings.tenantId,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    authorityHost: settings.authorityHost,
+    cacheDir: settings.cacheDir,
+    logger,
+  };
+  // Without a service principal, fall back to the developer's own sign-in (az login, managed identity).
+  if (!settings.clientSecret) config.useDefaultCredential = true;
+  if (globals.language) config.languages = [globals.language];
+  if (globals.timeout) config.http = { timeoutMs: globals.timeout };
+  return config;
+}
+
+export class CliContextImpl implements CliContext {
+  readonly profiles: ProfileStore;
+  private readonly opened: MetadataCacheV2[] = [];
+
+  constructor(
+    readonly output: Output,
+    readonly streams: OutputStreams,
+    readonly env: NodeJS.ProcessEnv,
+    readonly globals: GlobalOptions,
+    readonly signal: AbortSignal,
+    readonly logger: Logger,
+    readonly redactor: SecretRedactor,
+  ) {
+    this.profiles = new ProfileStore(resolveConfigDir(env));
+  }
+
+  connection(): ConnectionSettings {
+    const settings = resolveConnectionSettings(this.profiles.load(), this.globals, this.env);
+    this.redactor.add(settings.clientSecret);
+    return settings;
+  }
+
+  async openCache(settings: ConnectionSettings = this.connection()): Promise<MetadataCacheV2> {
+    this.redactor.add(settings.clientSecret);
+    const cache = new MetadataCacheV2(cacheConfigFor(settings, this.globals, this.logger));
+    this.opened.push(cache);
+    await cache.initialize();
+    return cache;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const cache of this.opened.splice(0)) {
+      try {
+        await cache.close();
+      } catch (error) {
+        this.logger.debug({ err: error }, "closing the metadata cache failed");
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The `d365fo` command: `main(argv)` parses, runs one command and returns the exit code (bin/
+ * sets `process.exitCode`; nothing here calls `process.exit`, so buffered output is never lost).
+ *
+ * Failure contract: exactly one line on stderr, `d365fo: <message> [<code>]` (the stack only with
+ * `--verbose`), in `--json` mode also `{"error":{…}}` on stdout, and the exit code of the error's
+ * kind (exit-codes.ts).
+ */
+import { CommanderError } from "commander";
+import { AbortedError, isD365Error } from "../errors.js";
+import { createLogger, type Logger, silentLogger } from "../logging.js";
+import { CliContextImpl, type GlobalOptions } from "./context.js";
+import { UsageError } from "./errors.js";
+import { ExitCode, exitCodeForError } from "./exit-codes.js";
+import { Output, type OutputStreams } from "./output.js";
+import { buildProgram } from "./program.js";
+import { redactingStream, SecretRedactor } from "./redact.js";
+
+export interface MainOptions {
+  env?: NodeJS.ProcessEnv;
+  streams?: OutputStreams;
+  /** Abort signal from the embedder; `main` also aborts on SIGINT / SIGTERM when it owns the process. */
+  signal?: AbortSignal;
+  /** Install SIGINT / SIGTERM handlers (default true). */
+  handleSignals?: boolean;
+}
+
+/** One line: newlines collapsed, so the failure contract holds for multi-line library messages. */
+export function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const flat = message.replace(/\s*\n\s*/g, " ").trim() || "Unknown error";
+  const code = isD365Error(error) ? error.code : "D365_UNEXPECTED";
+  return `d365fo: ${flat} [${code}]`;
+}
+
+function usageMessage(error: CommanderError): string {
+  // Commander prefixes "error: " and may append a suggestion on a new line.
+  return error.message
+    .replace(/^error:\s*/i, "")
+    .replace(/\s*\n\s*/g, " ")
+    .trim();
+}
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const rawStreams = options.streams ?? { stdout: process.stdout, stderr: process.stderr };
+  const redactor = new SecretRedactor();
+  const streams: OutputStreams = {
+    stdout: redactingStream(rawStreams.stdout, redactor),
+    stderr: redactingStream(rawStreams.stderr, redactor),
+  };
+
+  const controller = new AbortController();
+  if (options.signal) {
+    if (options.signal.aborted) controller.abort(options.signal.reason);
+    else
+      options.signal.addEventListener("abort", () => controller.abort(options.signal?.reason), {
+        once: true,
+      });
+  }
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      streams.stderr.write(`\nd365fo: ${signal} received, stopping (again to force)\n`);
+      controller.abort();
+    } else {
+      process.exit(ExitCode.aborted);
+    }
+  };
+  const handleSignals = options.handleSignals ?? true;
+  if (handleSignals) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+
+  let context: CliContextImpl | undefined;
+  let output = new Output(argv.includes("--json"), streams);
+  let verbose = argv.includes("--verbose");
+  let exitCode: number = ExitCode.ok;
+
+  const program = buildProgram({
+    streams,
+    createContext: (globals: GlobalOptions) => {
+      output = new Output(globals.json === true, streams);
+      verbose = globals.verbose === true;
+      const logger: Logger =
+        globals.verbose || env.D365FO_LOG_LEVEL
+          ? createLogger({ level: globals.verbose ? "debug" : env.D365FO_LOG_LEVEL })
+          : silentLogger;
+      context = new CliContextImpl(output, rawStreams, env, globals, controller.signal, logger, redactor);
+      return context;
+    },
+    setExitCode: (code: number) => {
+      exitCode = code;
+    },
+  });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (caught) {
+    let error = caught;
+    if (caught instanceof CommanderError) {
+      // --help and --version are successes that commander reports by throwing.
+      if (caught.exitCode === 0) return ExitCode.ok;
+      error = new UsageError(usageMessage(caught), { cause: caught });
+    }
+    if (controller.signal.aborted && !(isD365Error(error) && error.code === "D365_ABORTED")) {
+      error = new AbortedError("Interrupted", { cause: error });
+    }
+    const explicit =
+      error && typeof error === "object" && "exitCode" in error && typeof error.exitCode === "number"
+        ? error.exitCode
+        : undefined;
+    return reportFailure(output, streams, verbose, error, explicit ?? exitCodeForError(error));
+  } finally {
+    await (context as CliContextImpl | undefined)?.closeAll();
+    if (handleSignals) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  }
+}
+
+function reportFailure(
+  output: Output,
+  streams: OutputStreams,
+  verbose: boolean,
+  error: unknown,
+  exitCode: number,
+): number {
+  const line = errorLine(error);
+  streams.stderr.write(`${line}\n`);
+  if (verbose && error instanceof Error && error.stack) {
+    streams.stderr.write(`${error.stack}\n`);
+    if (error.cause instanceof Error && error.cause.stack)
+      streams.stderr.write(`Caused by: ${error.cause.stack}\n`);
+  }
+  const code = isD365Error(error) ? error.code : "D365_UNEXPECTED";
+  const message = error instanceof Error ? error.message : String(error);
+  const details = isD365Error(error)
+    ? { status: error.status, requestId: error.requestId, activityId: error.activityId, url: error.url }
+    : undefined;
+  output.errorDocument({ code, message, exitCode, details });
+  return exitCode;
+}

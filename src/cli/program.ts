@@ -1,0 +1,195 @@
+/**
+ * The command tree (commander). Each action builds the context from the global options, runs its
+ * command module and reports an exit code; parsing and dispatch live here, behaviour in commands/.
+ */
+import { readFileSync } from "node:fs";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { cacheCleanupCommand, cacheStatsCommand } from "./commands/cache.js";
+import { compareCommand } from "./commands/compare.js";
+import { doctorCommand } from "./commands/doctor.js";
+import { emulatorCommand } from "./commands/emulator.js";
+import { syncCommand, versionCommand } from "./commands/environment.js";
+import { entityCommand, enumCommand, labelCommand, searchCommand } from "./commands/metadata.js";
+import {
+  profileAddCommand,
+  profileDefaultCommand,
+  profileListCommand,
+  profileRemoveCommand,
+  profileShowCommand,
+} from "./commands/profile.js";
+import type { CliContext, GlobalOptions } from "./context.js";
+import type { OutputStreams } from "./output.js";
+
+export interface ProgramHooks {
+  streams: OutputStreams;
+  createContext(globals: GlobalOptions): CliContext;
+  setExitCode(code: number): void;
+}
+
+export function cliVersion(): string {
+  try {
+    const url = new URL("../../package.json", import.meta.url);
+    return (JSON.parse(readFileSync(url, "utf8")) as { version?: string }).version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+export function parsePositiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed <= 0) {
+    throw new InvalidArgumentError("must be a positive integer");
+  }
+  return parsed;
+}
+
+export function parseNonNegativeNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === "" || !Number.isFinite(parsed) || parsed < 0) {
+    throw new InvalidArgumentError("must be a number >= 0");
+  }
+  return parsed;
+}
+
+export const SYNC_STRATEGIES = ["full", "entities", "labels", "reverify"] as const;
+export const SEARCH_KINDS = [
+  "dataEntity",
+  "publicEntity",
+  "property",
+  "enumeration",
+  "enumMember",
+  "action",
+  "label",
+] as const;
+
+export function buildProgram(hooks: ProgramHooks): Command {
+  const program = new Command("d365fo");
+
+  const run =
+    <A extends unknown[]>(handler: (ctx: CliContext, ...args: A) => Promise<number | undefined>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const ctx = hooks.createContext(globals);
+      const code = await handler(ctx, ...(args.slice(0, -1) as A));
+      hooks.setExitCode(code ?? 0);
+    };
+
+  program
+    .description("Dynamics 365 Finance & Operations metadata client (module-versioned, shared cache)")
+    .version(cliVersion(), "-V, --cli-version", "print the d365fo CLI version")
+    .option("-p, --profile <name>", "use this profile (default: the default profile; env D365FO_PROFILE)")
+    .option("--base-url <url>", "environment URL, without a profile (env D365FO_BASE_URL)")
+    .option("--tenant-id <id>", "Entra tenant id (env D365FO_TENANT_ID)")
+    .option("--client-id <id>", "app registration client id (env D365FO_CLIENT_ID)")
+    .option(
+      "--authority-host <url>",
+      "Entra authority host (env D365FO_AUTHORITY_HOST / AZURE_AUTHORITY_HOST)",
+    )
+    .option("--cache-dir <dir>", "metadata cache directory (env D365FO_CACHE_DIR)")
+    .option("--language <tag>", "label language, e.g. en-US or de-DE")
+    .option("--timeout <ms>", "per-request timeout in ms", parsePositiveInt)
+    .option("--json", "print one JSON document on stdout")
+    .option("-v, --verbose", "debug logs and stack traces on stderr")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => hooks.streams.stdout.write(text),
+      writeErr: (text) => hooks.streams.stderr.write(text),
+      // Errors are reported once, by main, as `d365fo: <message> [<code>]`.
+      outputError: () => {},
+    });
+
+  const profile = program.command("profile").description("manage named environments (profiles)");
+  profile
+    .command("add <name>")
+    .description("add or replace a profile (secrets: --client-secret-env or --client-secret-stdin)")
+    .option("--client-secret-env <VAR>", "read the client secret from this environment variable at run time")
+    .option(
+      "--client-secret-stdin",
+      "read the client secret from stdin and store it in the profile file (0600)",
+    )
+    .option("--default", "make it the default profile")
+    .option("-f, --force", "replace an existing profile")
+    .action(run(profileAddCommand));
+  profile
+    .command("list")
+    .description("list profiles (secrets are never shown)")
+    .action(run(profileListCommand));
+  profile.command("show <name>").description("show one profile").action(run(profileShowCommand));
+  profile
+    .command("remove <name>")
+    .alias("rm")
+    .description("remove a profile")
+    .action(run(profileRemoveCommand));
+  profile
+    .command("default <name>")
+    .description("make a profile the default")
+    .action(run(profileDefaultCommand));
+
+  program
+    .command("version")
+    .description("the environment's version: installed modules and their hashes")
+    .option("--modules", "list every installed module")
+    .option("--cached", "answer from the cache's last detection instead of asking the environment")
+    .action(run(versionCommand));
+
+  program
+    .command("sync")
+    .description("download the environment's metadata (shared with environments on the same module set)")
+    .addOption(
+      new Option("--strategy <strategy>", "what to sync").choices([...SYNC_STRATEGIES]).default("full"),
+    )
+    .option("--no-wait", "fail instead of waiting when another process syncs the same version")
+    .option("--no-progress", "no progress on stderr")
+    .action(run(syncCommand));
+
+  program
+    .command("search <text...>")
+    .description("search entities, enumerations, properties and labels in the synced metadata")
+    .addOption(new Option("--kind <kinds...>", "kinds of hits").choices([...SEARCH_KINDS]))
+    .option("--category <category>", "entity category, e.g. Master, Transaction")
+    .option("--limit <n>", "hits per page (1-500)", parsePositiveInt, 20)
+    .option("--offset <n>", "hits to skip", (v) => parseNonNegativeNumber(v), 0)
+    .action(run(searchCommand));
+
+  program
+    .command("entity <name>")
+    .description("a public entity's schema: labels, keys, enum types, navigation, actions")
+    .action(run(entityCommand));
+
+  program.command("enum <name>").description("an enumeration's members with labels").action(run(enumCommand));
+
+  program.command("label <id>").description("a label's text, e.g. @SYS12345").action(run(labelCommand));
+
+  program
+    .command("compare <profileA> <profileB>")
+    .description("compare two synced environments: modules and public entities")
+    .action(run(compareCommand));
+
+  const cache = program.command("cache").description("the local metadata cache");
+  cache.command("stats").description("sharing and storage statistics").action(run(cacheStatsCommand));
+  cache
+    .command("cleanup")
+    .description("remove versions no environment uses any more")
+    .option("--dry-run", "only report what would be removed")
+    .option("--retention-days <days>", "keep versions used within this many days", parseNonNegativeNumber)
+    .action(run(cacheCleanupCommand));
+
+  program
+    .command("doctor")
+    .description("check Node, SQLite, permissions, and each profile's connectivity and authentication")
+    .option("--offline", "local checks only")
+    .action(run(doctorCommand));
+
+  program
+    .command("emulator")
+    .description("start the D365 F&O emulator (same options as 'npm run emulator'; --help lists them)")
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument("[args...]")
+    .action(run(emulatorCommand));
+
+  return program;
+}

@@ -1,0 +1,37 @@
+/**
+ * Last line of defence for secrets in CLI output: the library never puts a secret into a message,
+ * but a third-party error (an identity provider's text, an echoed request) might. Every line the
+ * CLI writes passes through `redact` with the secrets it knows about.
+ */
+
+const MIN_SECRET_LENGTH = 4;
+
+export class SecretRedactor {
+  private readonly secrets = new Set<string>();
+
+  add(secret: string | undefined): void {
+    if (secret && secret.length >= MIN_SECRET_LENGTH) this.secrets.add(secret);
+  }
+
+  redact(text: string): string {
+    let result = text;
+    for (const secret of this.secrets) result = result.split(secret).join("[redacted]");
+    // Bearer tokens and client_secret form fields, whatever their value.
+    result = result.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/g, "$1[redacted]");
+    result = result.replace(/(client_secret=)[^&\s"']+/gi, "$1[redacted]");
+    return result;
+  }
+}
+
+/** A stream wrapper that redacts everything written through it. */
+export function redactingStream(
+  target: NodeJS.WritableStream,
+  redactor: SecretRedactor,
+): NodeJS.WritableStream {
+  const wrapper = Object.create(target) as NodeJS.WritableStream;
+  wrapper.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return (target.write as (...args: unknown[]) => boolean).call(target, redactor.redact(text), ...rest);
+  }) as NodeJS.WritableStream["write"];
+  return wrapper;
+}

@@ -1,0 +1,123 @@
+/**
+ * Which environment a command talks to, and with which credentials. Pure: the profiles file, the
+ * command-line options and the environment variables go in, one `ConnectionSettings` comes out.
+ *
+ * Selection:
+ * 1. `--profile <name>` (or `D365FO_PROFILE`): that profile; command-line options override its fields.
+ * 2. otherwise `--base-url` (or `D365FO_BASE_URL`): no profile; options, then `D365FO_*` variables.
+ * 3. otherwise the default profile.
+ *
+ * Client secret, first found: the profile's `clientSecretEnv` variable, the profile's stored
+ * secret, `D365FO_CLIENT_SECRET`.
+ */
+import { ProfileError } from "./errors.js";
+import {
+  defaultProfileName,
+  type Profile,
+  type ProfilesFile,
+  type SecretSource,
+  unknownProfile,
+} from "./profiles.js";
+
+/** Connection options the global command line accepts. */
+export interface ConnectionOptions {
+  profile?: string;
+  baseUrl?: string;
+  tenantId?: string;
+  clientId?: string;
+  authorityHost?: string;
+  cacheDir?: string;
+}
+
+export interface ConnectionSettings {
+  /** The profile used, or null when the environment came from options / variables. */
+  profileName: string | null;
+  baseUrl: string;
+  tenantId?: string;
+  clientId?: string;
+  /** Never printed, logged or written anywhere by the CLI. */
+  clientSecret?: string;
+  /** Where the secret came from (for messages): a profile's store, an env var, or nowhere. */
+  secretSource: SecretSource;
+  authorityHost?: string;
+  cacheDir?: string;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/** The client secret for `profile` (or for no profile) from the sources, in order. */
+export function resolveSecret(
+  profile: Profile | undefined,
+  env: NodeJS.ProcessEnv,
+): { secret?: string; source: SecretSource } {
+  if (profile?.clientSecretEnv) {
+    const fromNamed = env[profile.clientSecretEnv];
+    if (fromNamed) return { secret: fromNamed, source: "env" };
+  }
+  if (profile?.clientSecret) return { secret: profile.clientSecret, source: "stored" };
+  const fromDefault = env.D365FO_CLIENT_SECRET;
+  if (fromDefault) return { secret: fromDefault, source: "env" };
+  return { source: "none" };
+}
+
+export function resolveConnectionSettings(
+  file: ProfilesFile,
+  options: ConnectionOptions,
+  env: NodeJS.ProcessEnv,
+): ConnectionSettings {
+  const cacheDir = nonEmpty(options.cacheDir) ?? nonEmpty(env.D365FO_CACHE_DIR);
+  const explicitProfile = nonEmpty(options.profile) ?? nonEmpty(env.D365FO_PROFILE);
+  const explicitBaseUrl = nonEmpty(options.baseUrl) ?? nonEmpty(env.D365FO_BASE_URL);
+
+  if (explicitProfile || !explicitBaseUrl) {
+    const name = explicitProfile ?? defaultProfileName(file);
+    if (!name) {
+      throw new ProfileError(
+        Object.keys(file.profiles).length === 0
+          ? "No environment selected: add a profile ('d365fo profile add'), or pass --base-url / set D365FO_BASE_URL"
+          : "No default profile: pass --profile <name> or set one with 'd365fo profile default <name>'",
+      );
+    }
+    const profile = file.profiles[name];
+    if (!profile) throw unknownProfile(file, name);
+    const secret = resolveSecret(profile, env);
+    return {
+      profileName: name,
+      baseUrl: nonEmpty(options.baseUrl) ?? profile.baseUrl,
+      tenantId: nonEmpty(options.tenantId) ?? profile.tenantId,
+      clientId: nonEmpty(options.clientId) ?? profile.clientId,
+      clientSecret: secret.secret,
+      secretSource: secret.source,
+      authorityHost:
+        nonEmpty(options.authorityHost) ?? profile.authorityHost ?? nonEmpty(env.AZURE_AUTHORITY_HOST),
+      cacheDir,
+    };
+  }
+
+  const secret = resolveSecret(undefined, env);
+  return {
+    profileName: null,
+    baseUrl: explicitBaseUrl,
+    tenantId: nonEmpty(options.tenantId) ?? nonEmpty(env.D365FO_TENANT_ID) ?? nonEmpty(env.AZURE_TENANT_ID),
+    clientId: nonEmpty(options.clientId) ?? nonEmpty(env.D365FO_CLIENT_ID) ?? nonEmpty(env.AZURE_CLIENT_ID),
+    clientSecret: secret.secret,
+    secretSource: secret.source,
+    authorityHost:
+      nonEmpty(options.authorityHost) ??
+      nonEmpty(env.D365FO_AUTHORITY_HOST) ??
+      nonEmpty(env.AZURE_AUTHORITY_HOST),
+    cacheDir,
+  };
+}
+
+/** Settings for a named profile regardless of the global selection (for `compare` and `doctor`). */
+export function settingsForProfile(
+  file: ProfilesFile,
+  name: string,
+  options: Pick<ConnectionOptions, "cacheDir">,
+  env: NodeJS.ProcessEnv,
+): ConnectionSettings {
+  return resolveConnectionSettings(file, { profile: name, cacheDir: options.cacheDir }, env);
+}

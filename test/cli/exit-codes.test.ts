@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { ProfileError, UsageError } from "../../src/cli/errors.js";
+import { ExitCode, exitCodeForError, exitCodeForErrorCode } from "../../src/cli/exit-codes.js";
+import {
+  AbortedError,
+  AuthenticationError,
+  BadRequestError,
+  CacheError,
+  ConfigurationError,
+  ForbiddenError,
+  NetworkError,
+  NotFoundError,
+  NotSyncedError,
+  ProtocolError,
+  SchemaTooNewError,
+  ServerError,
+  SyncInProgressError,
+  ThrottledError,
+  TimeoutError,
+  VersionDetectionError,
+} from "../../src/errors.js";
+import { ModuleParseError } from "../../src/version/models.js";
+
+describe("exit codes", () => {
+  it("maps every error class of src/errors.ts to its documented exit code", () => {
+    const cases: [unknown, number][] = [
+      [new UsageError("x"), 2],
+      [new BadRequestError("x"), 2],
+      [new ConfigurationError("x"), 3],
+      [new ProfileError("x"), 3],
+      [new AuthenticationError("x"), 4],
+      [new ForbiddenError("x"), 4],
+      [new NotFoundError("x"), 5],
+      [new NetworkError("x"), 6],
+      [new TimeoutError("x"), 6],
+      [new ThrottledError("x", { attempts: 3 }), 7],
+      [new ServerError("x"), 8],
+      [new ProtocolError("x"), 8],
+      [new VersionDetectionError("x"), 9],
+      [new ModuleParseError("x", "line"), 9],
+      [new CacheError("x"), 10],
+      [new SchemaTooNewError(3, 2, "/tmp/x"), 10],
+      [new NotSyncedError("x"), 10],
+      [new SyncInProgressError("x"), 11],
+      [new AbortedError(), 130],
+    ];
+    for (const [error, code] of cases) expect(exitCodeForError(error), String(error)).toBe(code);
+  });
+
+  it("gives specialised cache codes the cache exit code and unknown codes 1", () => {
+    expect(exitCodeForErrorCode("D365_CACHE_CORRUPT")).toBe(ExitCode.cache);
+    expect(exitCodeForErrorCode("ENOENT")).toBe(ExitCode.unexpected);
+    expect(exitCodeForErrorCode(undefined)).toBe(ExitCode.unexpected);
+    expect(exitCodeForError(new Error("plain"))).toBe(ExitCode.unexpected);
+    expect(exitCodeForError("string")).toBe(ExitCode.unexpected);
+  });
+
+  it("uses distinct exit codes for distinct kinds", () => {
+    const values = Object.values(ExitCode);
+    expect(new Set(values).size).toBe(values.length);
+  });
+});
