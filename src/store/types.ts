@@ -125,6 +125,11 @@ export interface StoreSearchHit {
   score: number;
   labelId: string | null;
   labelText: string | null;
+  /**
+   * For `label` hits: the kind of definition carrying the matched label (`dataEntity`,
+   * `publicEntity` or `enumeration`); `name` is that definition's name. Absent for other kinds.
+   */
+  ownerKind?: SearchKind;
 }
 
 export interface StoreSearchResult {
