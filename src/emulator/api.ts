@@ -3,6 +3,7 @@
  * `RunningEmulator`. Tests, benchmarks, the demo and users' own integration tests depend on these
  * shapes; the server (src/emulator/server/) implements them.
  */
+import type { Logger } from "../logging.js";
 import type { EmulatorRelease, PresetName } from "./model/types.js";
 
 export interface LatencyKnobs {
@@ -103,6 +104,14 @@ export interface EmulatorOptions {
   environments?: number | EnvironmentSpec[];
   /** Interface to bind (always loopback). Default 127.0.0.1. */
   host?: string;
+  /** Port of the first environment; the others take consecutive ports. Default 0 (ephemeral). */
+  port?: number;
+  /** Port of the admin listener. Default 0 (ephemeral). */
+  adminPort?: number;
+  /** Port of the HTTPS token service. Default 0 (ephemeral). */
+  tokenPort?: number;
+  /** Where the emulator logs (stderr by default, level from D365FO_LOG_LEVEL). */
+  logger?: Logger;
   /** Knobs applied to every environment unless its spec overrides them. */
   knobs?: KnobsPatch;
   /** Entra tenant id the environments belong to (default: a fixed GUID). */
@@ -147,6 +156,13 @@ export interface RunningEmulator {
   readonly credentials: EmulatorCredentials;
   /** PEM of the self-signed certificate the token endpoint serves (trust it in tests). */
   readonly caCertificate: string;
+  /**
+   * The same PEM written to a file (removed on close), for another process:
+   * `NODE_EXTRA_CA_CERTS=<path>` plus `AZURE_AUTHORITY_HOST=<authorityHost>`.
+   */
+  readonly caCertificatePath: string;
+  readonly preset: PresetName;
+  readonly seed: number;
   /**
    * Options for `new ClientSecretCredential(tenantId, clientId, secret, options)` that point it at
    * the emulator's authority and trust its certificate.

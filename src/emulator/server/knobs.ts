@@ -1,0 +1,155 @@
+/**
+ * Per-environment behaviour knobs: defaults (everything off, for tests), the "realistic" profile of
+ * protocol §5.6, and validated merging of patches (patches arrive from the admin route as JSON).
+ */
+import { z } from "zod";
+import { ConfigurationError } from "../../errors.js";
+import type { EnvironmentKnobs, KnobsPatch } from "../api.js";
+
+/** All latency zero, no throttling, no faults, one page per collection. */
+export const DEFAULT_KNOBS: Readonly<EnvironmentKnobs> = Object.freeze({
+  latency: Object.freeze({ baseMs: 0, jitterMs: 0, perMbMs: 0, actionMs: 0, firstRequestMs: 0 }),
+  throttling: Object.freeze({
+    enabled: false,
+    maxConcurrent: 0,
+    ratePerSecond: 0,
+    burst: 0,
+    retryAfterSeconds: 1,
+    retryAfterGrowth: 2,
+    maxRetryAfterSeconds: 60,
+    omitRetryAfter: false,
+    randomRate: 0,
+  }),
+  faults: Object.freeze({
+    error500Rate: 0,
+    error503Rate: 0,
+    resetRate: 0,
+    truncateRate: 0,
+    stallRate: 0,
+    stallMs: 0,
+    installedModulesForbidden: false,
+  }),
+  pageSize: 0,
+}) as Readonly<EnvironmentKnobs>;
+
+/**
+ * A sandbox-like profile (protocol §5.6, §5.1): 80–300 ms per small GET, actions 0.5–1.5 s
+ * (GetInstalledModules ~1 s), ~1 s per MB of payload (the 47 MB PublicEntities takes ~1 min), a
+ * 3 s warm-up on the first request, and resource-based throttling with a growing Retry-After.
+ */
+export function realisticKnobs(): KnobsPatch {
+  return {
+    latency: { baseMs: 80, jitterMs: 220, perMbMs: 1000, actionMs: 900, firstRequestMs: 3000 },
+    throttling: {
+      enabled: true,
+      // The historic per-user ceiling that clients still size themselves against (§5.2).
+      maxConcurrent: 52,
+      // 6,000 requests per 300 s (§5.2) = 20/s sustained.
+      ratePerSecond: 20,
+      burst: 60,
+      retryAfterSeconds: 5,
+      retryAfterGrowth: 2,
+      maxRetryAfterSeconds: 120,
+      omitRetryAfter: false,
+      randomRate: 0.002,
+    },
+  };
+}
+
+const rate = z.number().min(0).max(1);
+const nonNegative = z.number().min(0).finite();
+
+const knobsPatchSchema = z
+  .object({
+    latency: z
+      .object({
+        baseMs: nonNegative,
+        jitterMs: nonNegative,
+        perMbMs: nonNegative,
+        actionMs: nonNegative,
+        firstRequestMs: nonNegative,
+      })
+      .partial()
+      .strict()
+      .optional(),
+    throttling: z
+      .object({
+        enabled: z.boolean(),
+        maxConcurrent: z.number().int().min(0),
+        ratePerSecond: nonNegative,
+        burst: nonNegative,
+        retryAfterSeconds: nonNegative,
+        retryAfterGrowth: z.number().min(1).finite(),
+        maxRetryAfterSeconds: nonNegative,
+        omitRetryAfter: z.boolean(),
+        randomRate: rate,
+      })
+      .partial()
+      .strict()
+      .optional(),
+    faults: z
+      .object({
+        error500Rate: rate,
+        error503Rate: rate,
+        resetRate: rate,
+        truncateRate: rate,
+        stallRate: rate,
+        stallMs: nonNegative,
+        installedModulesForbidden: z.boolean(),
+        pathPattern: z
+          .string()
+          .refine(
+            (source) => {
+              try {
+                new RegExp(source);
+                return true;
+              } catch {
+                return false;
+              }
+            },
+            { message: "not a valid regular expression" },
+          )
+          .optional(),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    pageSize: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+/** Validates untrusted input (admin route, CLI) as a KnobsPatch; throws ConfigurationError. */
+export function parseKnobsPatch(input: unknown): KnobsPatch {
+  const result = knobsPatchSchema.safeParse(input);
+  if (!result.success) {
+    const issues = result.error.issues.map(
+      (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
+    throw new ConfigurationError(`Invalid emulator knobs: ${issues.join("; ")}`);
+  }
+  return result.data as KnobsPatch;
+}
+
+export function cloneKnobs(knobs: Readonly<EnvironmentKnobs>): EnvironmentKnobs {
+  return {
+    latency: { ...knobs.latency },
+    throttling: { ...knobs.throttling },
+    faults: { ...knobs.faults },
+    pageSize: knobs.pageSize,
+  };
+}
+
+/** Returns a new knobs object: `base` with `patch` applied (patch validated first). */
+export function applyKnobsPatch(
+  base: Readonly<EnvironmentKnobs>,
+  patch: KnobsPatch | undefined,
+): EnvironmentKnobs {
+  const knobs = cloneKnobs(base);
+  if (!patch) return knobs;
+  const valid = parseKnobsPatch(patch);
+  Object.assign(knobs.latency, valid.latency);
+  Object.assign(knobs.throttling, valid.throttling);
+  Object.assign(knobs.faults, valid.faults);
+  if (valid.pageSize !== undefined) knobs.pageSize = valid.pageSize;
+  return knobs;
+}
