@@ -1,6 +1,7 @@
 /**
  * Real storage sizes: bytes per table (indexes and FTS shadow tables attributed to their table)
- * from the `dbstat` virtual table, and what per-environment copies would take (each linked
+ * from the `dbstat` virtual table, counting used bytes of each page (page size minus unused) so
+ * that a nearly empty table does not weigh a whole page, and what per-environment copies would take (each linked
  * environment holding its own rows for its version's content, at the measured bytes per row).
  */
 import type { StorageFootprint } from "../types.js";
@@ -58,7 +59,9 @@ const FTS_SOURCES = [
 function bytesPerTable(db: SqliteDatabase, prepare: Prepare): Map<string, number> | null {
   let rows: { name: string; bytes: number }[];
   try {
-    rows = prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name").all() as typeof rows;
+    rows = prepare(
+      "SELECT name, SUM(pgsize - unused) AS bytes FROM dbstat GROUP BY name",
+    ).all() as typeof rows;
   } catch {
     return null;
   }

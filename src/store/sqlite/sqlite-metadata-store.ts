@@ -78,12 +78,14 @@ export function rebuildSearchIndex(db: SqliteDatabase): void {
       .join(" ");
   for (const r of db
     .prepare("SELECT id, name, public_collection_name AS c FROM data_entities")
-    .iterate() as IterableIterator<{ id: number; name: string; c: string | null }>) {
+    .all() as Array<{ id: number; name: string; c: string | null }>) {
     insert.run(searchRowId(r.id, "dataEntity"), r.name, `${words(r.name)} ${r.c ?? ""} ${words(r.c)}`);
   }
-  for (const r of db
-    .prepare("SELECT id, name, entity_set_name AS c FROM public_entities")
-    .iterate() as IterableIterator<{ id: number; name: string; c: string }>) {
+  for (const r of db.prepare("SELECT id, name, entity_set_name AS c FROM public_entities").all() as Array<{
+    id: number;
+    name: string;
+    c: string;
+  }>) {
     insert.run(searchRowId(r.id, "publicEntity"), r.name, `${words(r.name)} ${r.c} ${words(r.c)}`);
   }
   const simple: [string, keyof typeof SEARCH_KIND_CODES][] = [
@@ -93,14 +95,14 @@ export function rebuildSearchIndex(db: SqliteDatabase): void {
     ["entity_actions", "action"],
   ];
   for (const [table, kind] of simple) {
-    for (const r of db.prepare(`SELECT id, name FROM ${table}`).iterate() as IterableIterator<{
+    for (const r of db.prepare(`SELECT id, name FROM ${table}`).all() as Array<{
       id: number;
       name: string;
     }>) {
       insert.run(searchRowId(r.id, kind), r.name, words(r.name));
     }
   }
-  for (const r of db.prepare("SELECT id, label_text FROM labels_cache").iterate() as IterableIterator<{
+  for (const r of db.prepare("SELECT id, label_text FROM labels_cache").all() as Array<{
     id: number;
     label_text: string;
   }>) {
