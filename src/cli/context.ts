@@ -15,7 +15,7 @@ export interface GlobalOptions extends ConnectionOptions {
   verbose?: boolean;
   /** Label language for texts shown (default: the cache's first language, en-US). */
   language?: string;
-  /** Per-request timeout in ms. */
+  /** Timeout in ms for response headers and for silence within a body. */
   timeout?: number;
 }
 
@@ -35,6 +35,22 @@ export interface CliContext {
   openCache(settings?: ConnectionSettings): Promise<MetadataCacheV2>;
 }
 
+const MICROSOFT_AUTHORITY_HOSTS = new Set([
+  "login.microsoftonline.com",
+  "login.microsoftonline.us",
+  "login.chinacloudapi.cn",
+  "login.partner.microsoftonline.cn",
+  "login.microsoftonline.de",
+]);
+
+export function isMicrosoftAuthority(authorityHost: string): boolean {
+  try {
+    return MICROSOFT_AUTHORITY_HOSTS.has(new URL(authorityHost).hostname.toLowerCase());
+  } catch {
+    return false;
+  }
+}
+
 export function cacheConfigFor(
   settings: ConnectionSettings,
   globals: GlobalOptions,
@@ -49,10 +65,16 @@ export function cacheConfigFor(
     cacheDir: settings.cacheDir,
     logger,
   };
+  // MSAL asks Microsoft's discovery endpoint about unknown authorities (the emulator, a private
+  // cloud); for those the authority is taken as given.
+  if (settings.authorityHost && !isMicrosoftAuthority(settings.authorityHost)) {
+    config.credentialOptions = { disableInstanceDiscovery: true };
+  }
   // Without a service principal, fall back to the developer's own sign-in (az login, managed identity).
   if (!settings.clientSecret) config.useDefaultCredential = true;
   if (globals.language) config.languages = [globals.language];
-  if (globals.timeout) config.http = { timeoutMs: globals.timeout };
+  if (globals.timeout)
+    config.http = { timeouts: { headersMs: globals.timeout, bodyIdleMs: globals.timeout } };
   return config;
 }
 

@@ -9,6 +9,7 @@
 import { CommanderError } from "commander";
 import { AbortedError, isD365Error } from "../errors.js";
 import { createLogger, type Logger, silentLogger } from "../logging.js";
+import { runEmulatorCommand } from "./commands/emulator.js";
 import { CliContextImpl, type GlobalOptions } from "./context.js";
 import { UsageError } from "./errors.js";
 import { ExitCode, exitCodeForError } from "./exit-codes.js";
@@ -97,6 +98,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   });
 
   try {
+    // The emulator has its own options (some share names with ours): hand it the raw arguments.
+    if (argv[2] === "emulator") {
+      return await runEmulatorCommand(argv.slice(3), controller.signal);
+    }
     await program.parseAsync(argv);
     return exitCode;
   } catch (caught) {

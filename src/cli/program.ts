@@ -88,7 +88,11 @@ export function buildProgram(hooks: ProgramHooks): Command {
     )
     .option("--cache-dir <dir>", "metadata cache directory (env D365FO_CACHE_DIR)")
     .option("--language <tag>", "label language, e.g. en-US or de-DE")
-    .option("--timeout <ms>", "per-request timeout in ms", parsePositiveInt)
+    .option(
+      "--timeout <ms>",
+      "timeout in ms for a response to start, or a body to continue",
+      parsePositiveInt,
+    )
     .option("--json", "print one JSON document on stdout")
     .option("-v, --verbose", "debug logs and stack traces on stderr")
     .showSuggestionAfterError(true)

@@ -1,33 +1,50 @@
-/** `d365fo cache stats|cleanup`: the local store, shared by every environment. */
-import type { CleanupOptions } from "../../cache/types.js";
-import { resolveCacheDir } from "../../store/cache-dir.js";
+/**
+ * `d365fo cache stats|cleanup`: the local store as a whole, shared by every environment. These
+ * work on the store directly (no environment is selected or registered, nothing goes over the
+ * network), with the cache's own statistics and retention rules.
+ */
+import { DEFAULT_RETENTION_DAYS } from "../../cache/config.js";
+import { computeStatistics } from "../../cache/statistics.js";
+import type { CacheCleanupResult } from "../../cache/types.js";
+import { openMetadataStore, retentionCutoff } from "../../store/index.js";
+import type { MetadataStore } from "../../store/types.js";
 import type { CliContext } from "../context.js";
 import { renderCleanup, renderStatistics } from "../render.js";
-import type { ConnectionSettings } from "../settings.js";
 
-/**
- * The statistics and cleanup concern the whole store, not one environment, so without a selected
- * environment they still work: any configured environment (or a placeholder) opens the store.
- */
-function storeSettings(ctx: CliContext): ConnectionSettings {
+async function withStore<T>(ctx: CliContext, use: (store: MetadataStore) => T): Promise<T> {
+  const store = openMetadataStore({
+    cacheDir: ctx.globals.cacheDir ?? ctx.env.D365FO_CACHE_DIR,
+    logger: ctx.logger,
+  });
   try {
-    return ctx.connection();
-  } catch {
-    return {
-      profileName: null,
-      baseUrl: "https://store-only.invalid",
-      secretSource: "none",
-      cacheDir: ctx.globals.cacheDir ?? ctx.env.D365FO_CACHE_DIR,
-    };
+    return use(store);
+  } finally {
+    store.close();
   }
 }
 
 export async function cacheStatsCommand(ctx: CliContext): Promise<number> {
-  const settings = storeSettings(ctx);
-  const cache = await ctx.openCache(settings);
-  const stats = await cache.getStatistics();
-  const location = resolveCacheDir(settings.cacheDir, ctx.env);
-  ctx.output.result({ cacheDir: location, ...stats }, () => renderStatistics(stats, location));
+  await withStore(ctx, (store) => {
+    const stats = computeStatistics({
+      environments: store.listEnvironments(),
+      versions: store.listVersions(),
+      footprint: store.getStorageFootprint(),
+      lookups: { localHits: 0, fetched: 0, notFound: 0 },
+    });
+    const versions = store.listVersions().map((v) => ({
+      versionHash: v.versionHash,
+      status: v.status,
+      environments: v.referenceCount,
+      modules: v.moduleCount,
+      applicationVersion: v.applicationVersion,
+      platformVersion: v.platformVersion,
+      lastUsedAt: v.lastUsedAt,
+    }));
+    const { lookups: _lookups, cacheHitRatio: _ratio, ...storeStats } = stats;
+    ctx.output.result({ location: store.location, ...storeStats, versions }, () =>
+      renderStatistics(stats, store.location),
+    );
+  });
   return 0;
 }
 
@@ -37,10 +54,20 @@ export interface CleanupCommandOptions {
 }
 
 export async function cacheCleanupCommand(ctx: CliContext, options: CleanupCommandOptions): Promise<number> {
-  const cache = await ctx.openCache(storeSettings(ctx));
-  const cleanupOptions: CleanupOptions = { dryRun: options.dryRun === true };
-  if (options.retentionDays !== undefined) cleanupOptions.retentionDays = options.retentionDays;
-  const result = await cache.cleanup(cleanupOptions);
-  ctx.output.result(result, () => renderCleanup(result));
+  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  const dryRun = options.dryRun === true;
+  const cutoff = retentionCutoff(new Date(), retentionDays);
+  await withStore(ctx, (store) => {
+    const hashes = new Map(store.listVersions().map((v) => [v.id, v.versionHash]));
+    const removed = store.cleanupVersions({ olderThan: cutoff, dryRun });
+    const result: CacheCleanupResult = {
+      dryRun,
+      cutoff,
+      versionHashes: removed.versionIds.map((id) => hashes.get(id) ?? String(id)),
+      definitionsDeleted: removed.definitionsDeleted,
+      labelsDeleted: removed.labelsDeleted,
+    };
+    ctx.output.result({ retentionDays, ...result }, () => renderCleanup(result));
+  });
   return 0;
 }
