@@ -4,7 +4,8 @@
  * content hash differs).
  */
 import type { PublicEntity } from "../metadata/models.js";
-import type { ModuleVersionInfo, ModuleVersionInfoJson } from "../version/models.js";
+import { compareVersions } from "../version/compare.js";
+import type { EnvironmentVersionInfo, ModuleVersionInfoJson } from "../version/models.js";
 import type { EntityChange, ModuleChange, PropertyChange } from "./types.js";
 
 /**
@@ -35,45 +36,27 @@ export interface ModuleDiff {
   unchangedCount: number;
 }
 
-type ModuleLike = Pick<ModuleVersionInfo, "moduleId" | "name" | "version" | "publisher" | "displayName">;
+type VersionLike = Pick<EnvironmentVersionInfo, "modules" | "modulesHash" | "versionHash">;
 
-function toJson(m: ModuleLike): ModuleVersionInfoJson {
+/** Modules of `b` relative to `a` (via `compareVersions`), with the direction of each change. */
+export function diffModules(a: VersionLike, b: VersionLike): ModuleDiff {
+  const comparison = compareVersions(a, b);
+  const names = new Map(b.modules.map((m) => [m.moduleId, m.name]));
   return {
-    name: m.name,
-    version: m.version,
-    moduleId: m.moduleId,
-    publisher: m.publisher,
-    displayName: m.displayName,
-  };
-}
-
-/** Modules of `b` relative to `a`, keyed by module id (sorted by module id). */
-export function diffModules(a: readonly ModuleLike[], b: readonly ModuleLike[]): ModuleDiff {
-  const byIdA = new Map(a.map((m) => [m.moduleId, m]));
-  const byIdB = new Map(b.map((m) => [m.moduleId, m]));
-  const diff: ModuleDiff = { added: [], removed: [], changed: [], unchangedCount: 0 };
-  for (const [id, mb] of byIdB) {
-    const ma = byIdA.get(id);
-    if (!ma) diff.added.push(toJson(mb));
-    else if (ma.version === mb.version) diff.unchangedCount++;
-    else {
-      const order = compareDottedVersions(ma.version, mb.version);
-      diff.changed.push({
-        moduleId: id,
-        name: mb.name,
-        fromVersion: ma.version,
-        toVersion: mb.version,
+    added: comparison.addedModules,
+    removed: comparison.removedModules,
+    changed: comparison.updatedModules.map((m) => {
+      const order = compareDottedVersions(m.oldVersion, m.newVersion);
+      return {
+        moduleId: m.moduleId,
+        name: names.get(m.moduleId) ?? m.moduleId,
+        fromVersion: m.oldVersion,
+        toVersion: m.newVersion,
         direction: order < 0 ? "upgrade" : order > 0 ? "downgrade" : "changed",
-      });
-    }
-  }
-  for (const [id, ma] of byIdA) if (!byIdB.has(id)) diff.removed.push(toJson(ma));
-  const byId = (x: { moduleId: string }, y: { moduleId: string }) =>
-    x.moduleId < y.moduleId ? -1 : x.moduleId > y.moduleId ? 1 : 0;
-  diff.added.sort(byId);
-  diff.removed.sort(byId);
-  diff.changed.sort(byId);
-  return diff;
+      };
+    }),
+    unchangedCount: comparison.identicalModules.length,
+  };
 }
 
 /** Names in `b` not in `a`, and in `a` not in `b` (sorted). */

@@ -17,15 +17,6 @@ const languagesSchema = z
   .array(z.string().regex(LANGUAGE_TAG, "must be a language tag such as en-US"))
   .min(1, "must name at least one language");
 
-const httpSchema = z
-  .object({
-    timeoutMs: z.number().int().positive().optional(),
-    maxRetries: z.number().int().min(0).optional(),
-    connections: z.number().int().positive().optional(),
-    ca: z.union([z.string(), z.array(z.string())]).optional(),
-  })
-  .loose();
-
 const objectLike = z.custom<object>((v) => typeof v === "object" && v !== null, "must be an object");
 
 const cacheConfigSchema = z
@@ -45,7 +36,7 @@ const cacheConfigSchema = z
     versionCheckIntervalMs: z.number().int().min(0).optional(),
     labelFetchConcurrency: z.number().int().min(1).max(256).optional(),
     logger: objectLike.optional(),
-    http: httpSchema.optional(),
+    http: objectLike.optional(),
   })
   .loose();
 

@@ -115,7 +115,7 @@ export class MetadataCacheV2 {
     let store = this.config.store;
     if (!store) {
       const { openStore } = await import("./store-access.js");
-      store = await openStore(this.config.cacheDir);
+      store = await openStore(this.config.cacheDir, this.config.logger);
       this.ownsStore = true;
     }
     this.storeRef = store;
@@ -441,7 +441,7 @@ export class MetadataCacheV2 {
     const sameVersion = sideA.versionId === sideB.versionId;
     const modules = sameVersion
       ? { added: [], removed: [], changed: [], unchangedCount: sideA.moduleCount }
-      : diffModules(store.getVersionModules(sideA.versionId), store.getVersionModules(sideB.versionId));
+      : diffModules(this.storedVersionInfo(sideA.versionId), this.storedVersionInfo(sideB.versionId));
     if (sameVersion) {
       const count = store.listPublicEntityNames(sideA.versionId).length;
       return {

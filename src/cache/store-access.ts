@@ -1,8 +1,8 @@
 /** Opening the shared store for a cache that was not given one. */
-import { ConfigurationError } from "../errors.js";
+import type { Logger } from "../logging.js";
+import { openMetadataStore } from "../store/index.js";
 import type { MetadataStore } from "../store/types.js";
 
-export async function openStore(_cacheDir: string | undefined): Promise<MetadataStore> {
-  // Wired to openMetadataStore() of src/store once it lands.
-  throw new ConfigurationError("Opening a store by cacheDir is not available yet; pass `store`");
+export async function openStore(cacheDir: string | undefined, logger?: Logger): Promise<MetadataStore> {
+  return openMetadataStore({ cacheDir, logger });
 }

@@ -4,6 +4,7 @@
  * statistics. The CLI and library users code against these shapes.
  */
 import type { TokenCredential } from "@azure/identity";
+import type { HttpOptions } from "../http/client.js";
 import type { Logger } from "../logging.js";
 import type {
   DataEntity,
@@ -19,15 +20,21 @@ import type { ModuleVersionInfoJson } from "../version/models.js";
 
 export type { SearchKind } from "../store/types.js";
 
-/** HTTP behaviour for the environment's Metadata / OData calls (passed to the HTTP layer). */
-export interface CacheHttpOptions {
-  /** Per-request timeout in ms. */
+/**
+ * HTTP behaviour for the environment's calls: the HTTP layer's options (`timeouts`, `retry`,
+ * `limiter`, `pool`) plus shorthands.
+ */
+export interface CacheHttpOptions extends HttpOptions {
+  /** Shorthand for `timeouts.headersMs` and `timeouts.bodyIdleMs`. */
   timeoutMs?: number;
-  /** Retries for 429 / 5xx / network errors. */
+  /** Shorthand for `retry.maxAttempts = maxRetries + 1`. */
   maxRetries?: number;
-  /** Keep-alive connections to the environment. */
+  /** Shorthand for `pool.connections`. */
   connections?: number;
-  /** Extra CA certificates to trust (PEM), e.g. the emulator's. */
+  /**
+   * Extra CA certificates (PEM). Accepted for callers that pass the emulator's certificate; the
+   * token request trusts it through `credentialOptions`, the Metadata calls need no extra trust.
+   */
   ca?: string | string[];
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareDottedVersions, diffModules, diffPublicEntity } from "../../src/cache/compare.js";
 import type { EntityProperty, PublicEntity } from "../../src/metadata/models.js";
+import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
 
 function property(name: string, overrides: Partial<EntityProperty> = {}): EntityProperty {
   return {
@@ -37,13 +38,15 @@ function entity(properties: EntityProperty[], overrides: Partial<PublicEntity> =
   };
 }
 
-const module = (moduleId: string, version: string) => ({
-  moduleId,
-  name: moduleId,
-  version,
-  publisher: "Microsoft Corporation",
-  displayName: moduleId,
-});
+const module = (moduleId: string, version: string) =>
+  new ModuleVersionInfo({
+    moduleId,
+    name: moduleId,
+    version,
+    publisher: "Microsoft Corporation",
+    displayName: moduleId,
+  });
+const versionOf = (modules: ModuleVersionInfo[]) => new EnvironmentVersionInfo({ modules });
 
 describe("compareDottedVersions", () => {
   it("orders numerically, not as text", () => {
@@ -56,18 +59,18 @@ describe("compareDottedVersions", () => {
 describe("diffModules", () => {
   it("lists added, removed and upgraded/downgraded modules by id", () => {
     const diff = diffModules(
-      [
+      versionOf([
         module("ApplicationSuite", "10.0.2177.37"),
         module("Old", "1.0"),
         module("Same", "1.0"),
         module("Down", "2.0"),
-      ],
-      [
+      ]),
+      versionOf([
         module("ApplicationSuite", "10.0.2177.40"),
         module("New", "1.0"),
         module("Same", "1.0"),
         module("Down", "1.9"),
-      ],
+      ]),
     );
     expect(diff.added.map((m) => m.moduleId)).toEqual(["New"]);
     expect(diff.removed.map((m) => m.moduleId)).toEqual(["Old"]);

@@ -1,0 +1,88 @@
+/** The cache's lifecycle on the tiny preset: before any sync, factory configuration, close. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMetadataCache } from "../../src/cache/factory.js";
+import { MetadataCacheV2 } from "../../src/cache/metadata-cache.js";
+import type { RunningEmulator } from "../../src/emulator/api.js";
+import { ConfigurationError, NotSyncedError } from "../../src/errors.js";
+import { emulatorCredential, startTestEmulator, tempDir } from "./helpers.js";
+
+let emulator: RunningEmulator;
+let dir: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  emulator = await startTestEmulator({ preset: "tiny", environments: 1 });
+  dir = tempDir("cache-life");
+}, 60_000);
+
+afterAll(async () => {
+  await emulator?.close();
+  dir?.remove();
+});
+
+describe("before the first sync", () => {
+  it("throws NotSyncedError from every read", async () => {
+    const cache = new MetadataCacheV2({
+      baseUrl: emulator.environments[0].baseUrl,
+      credential: emulatorCredential(emulator),
+      cacheDir: dir.path,
+    });
+    try {
+      await expect(cache.getPublicEntity("CustomerV3")).rejects.toBeInstanceOf(NotSyncedError);
+      await expect(cache.searchEntities("customer")).rejects.toBeInstanceOf(NotSyncedError);
+      await expect(cache.getLabel("@SYS7149")).rejects.toBeInstanceOf(NotSyncedError);
+      await expect(cache.getEnumeration("NoYes")).rejects.toMatchObject({ code: "D365_NOT_SYNCED" });
+      const stats = await cache.getStatistics();
+      expect(stats.totalEnvironments).toBe(1);
+      expect(stats.uniqueVersions).toBe(0);
+      expect(stats.storageEfficiency).toBe(0);
+    } finally {
+      await cache.close();
+    }
+  });
+});
+
+describe("createMetadataCache", () => {
+  it("refuses metadataVersion v1 with a ConfigurationError", () => {
+    expect(() =>
+      createMetadataCache({ baseUrl: emulator.environments[0].baseUrl, metadataVersion: "v1" }),
+    ).toThrow(ConfigurationError);
+  });
+
+  it("creates a working v2 cache from client options, syncs and reads", async () => {
+    const cache = createMetadataCache({
+      baseUrl: emulator.environments[0].baseUrl,
+      credential: emulatorCredential(emulator),
+      enableMetadataCacheV2: true,
+      metadataVersion: "v2",
+      autoMigrateCache: true,
+      metadataCacheDir: dir.path,
+    });
+    try {
+      const result = await cache.syncIfNeeded();
+      expect(result.outcome).toBe("synced");
+      expect((await cache.getPublicEntity("CustomerV3"))?.labelText).toBe("Customers V3");
+      expect(cache.store.location.startsWith(dir.path)).toBe(true);
+    } finally {
+      await cache.close();
+      await cache.close();
+    }
+  });
+
+  it("rejects bad read arguments with ConfigurationError", async () => {
+    const cache = new MetadataCacheV2({
+      baseUrl: emulator.environments[0].baseUrl,
+      credential: emulatorCredential(emulator),
+      cacheDir: dir.path,
+    });
+    try {
+      await expect(cache.getPublicEntity("")).rejects.toBeInstanceOf(ConfigurationError);
+      await expect(cache.getLabel("@SYS7149", "not a language")).rejects.toBeInstanceOf(ConfigurationError);
+      await expect(cache.searchEntities("x", { offset: -1 })).rejects.toBeInstanceOf(ConfigurationError);
+      await expect(cache.searchEntities("x", { kinds: ["nope" as never] })).rejects.toBeInstanceOf(
+        ConfigurationError,
+      );
+    } finally {
+      await cache.close();
+    }
+  });
+});
