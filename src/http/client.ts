@@ -89,7 +89,12 @@ export class HttpClient {
       this.limiter = options.limiter;
       this.ownsLimiter = false;
     } else {
-      this.limiter = new AdaptiveLimiter(options.limiter);
+      // A Retry-After pause obeys the same cap as the retry sleep, so tests can scale both at once.
+      this.limiter = new AdaptiveLimiter({
+        maxPauseMs: this.retry.retryAfterCapMs,
+        defaultPauseMs: Math.min(1_000, this.retry.throttledBaseDelayMs),
+        ...options.limiter,
+      });
       this.ownsLimiter = true;
     }
     this.transport = createTransport({

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { compareVersions } from "../../src/version/compare.js";
+import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+
+const m = (id: string, version: string) =>
+  new ModuleVersionInfo({
+    name: id,
+    version,
+    moduleId: id,
+    publisher: "Microsoft Corporation",
+    displayName: id,
+  });
+
+describe("compareVersions", () => {
+  it("reports identical module sets", () => {
+    const a = new EnvironmentVersionInfo({ modules: [m("A", "1"), m("B", "2")] });
+    const b = new EnvironmentVersionInfo({ modules: [m("B", "2"), m("A", "1")] });
+    expect(compareVersions(a, b)).toEqual({
+      identical: true,
+      hashMatch: true,
+      moduleCountDiff: 0,
+      addedModules: [],
+      removedModules: [],
+      updatedModules: [],
+      identicalModules: ["A", "B"],
+    });
+  });
+
+  it("lists added, removed and updated modules sorted by id", () => {
+    const a = new EnvironmentVersionInfo({ modules: [m("Z", "1"), m("A", "1"), m("Old", "3")] });
+    const b = new EnvironmentVersionInfo({
+      modules: [m("A", "2"), m("Z", "1"), m("New", "1"), m("Another", "9")],
+    });
+    const diff = compareVersions(a, b);
+    expect(diff.identical).toBe(false);
+    expect(diff.hashMatch).toBe(false);
+    expect(diff.moduleCountDiff).toBe(1);
+    expect(diff.addedModules.map((x) => x.moduleId)).toEqual(["Another", "New"]);
+    expect(diff.removedModules).toEqual([m("Old", "3").toJSON()]);
+    expect(diff.updatedModules).toEqual([{ moduleId: "A", oldVersion: "1", newVersion: "2" }]);
+    expect(diff.identicalModules).toEqual(["Z"]);
+  });
+});
