@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GlobalVersionManager, openMetadataStore, retentionCutoff } from "../../src/store/index.js";
 import type { MetadataStore } from "../../src/store/types.js";

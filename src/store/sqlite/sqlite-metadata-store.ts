@@ -1366,6 +1366,23 @@ export class SqliteMetadataStore implements MetadataStore {
     }[]) {
       messages.push(`foreign key violation: ${r.table} row ${r.rowid} -> ${r.parent}`);
     }
+    try {
+      this.db.exec("INSERT INTO metadata_search_v2(metadata_search_v2) VALUES ('integrity-check')");
+    } catch (error) {
+      messages.push(`search index: ${(error as Error).message}`);
+    }
+    // Every definition, property, action, member and label text has exactly one index row.
+    const indexed = this.stmt("SELECT COUNT(*) FROM metadata_search_v2").pluck().get() as number;
+    const indexable = this.stmt(
+      `SELECT (SELECT COUNT(*) FROM data_entities) + (SELECT COUNT(*) FROM public_entities)
+        + (SELECT COUNT(*) FROM entity_properties) + (SELECT COUNT(*) FROM entity_actions)
+        + (SELECT COUNT(*) FROM enumerations) + (SELECT COUNT(*) FROM enumeration_members)
+        + (SELECT COUNT(*) FROM labels_cache)`,
+    )
+      .pluck()
+      .get() as number;
+    if (indexed !== indexable)
+      messages.push(`search index has ${indexed} rows for ${indexable} indexed items`);
     const badCounts = this.all<{ id: number; reference_count: number; linked: number }>(
       `SELECT g.id, g.reference_count, (SELECT COUNT(*) FROM environment_versions ev
          WHERE ev.global_version_id = g.id AND ev.is_active = 1) AS linked
