@@ -39,4 +39,50 @@ export interface EmulatorRelease {
    * (exact case: `@sys2048` and `@SYS2048` are different ids).
    */
   labels: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** For an upgrade step (n > 0): what changed relative to step n-1. */
+  changeLog?: UpgradeChangeLog;
+}
+
+/** Target sizes of a preset (protocol §6). */
+export interface PresetSize {
+  dataEntities: number;
+  /** Public (OData-enabled) entities; each has a DataServiceEnabled data entity. */
+  publicEntities: number;
+  enumerations: number;
+  modules: number;
+  /** Total properties over all public entities (approximate target). */
+  properties: number;
+  /** Distinct label ids referenced by entities, properties, enums and members (approximate target). */
+  labelIds: number;
+  /** Bound actions over all public entities, besides the versioning actions. */
+  boundActions: number;
+}
+
+export interface PropertyRef {
+  entity: string;
+  property: string;
+}
+
+/** What one upgrade step changed relative to the previous step (names are public-entity names). */
+export interface UpgradeChangeLog {
+  fromStep: number;
+  toStep: number;
+  fromReleaseId: string;
+  toReleaseId: string;
+  /** Modules whose version changed, with the old and new version. */
+  modulesChanged: { name: string; moduleId: string; from: string; to: string }[];
+  entitiesAdded: string[];
+  entitiesRemoved: string[];
+  /** Public entities present in both steps whose JSON differs (includes navigation clean-ups). */
+  entitiesModified: string[];
+  dataEntitiesAdded: string[];
+  dataEntitiesRemoved: string[];
+  propertiesAdded: PropertyRef[];
+  propertiesRemoved: PropertyRef[];
+  propertiesRetyped: (PropertyRef & { fromTypeName: string; toTypeName: string })[];
+  /** Label ids whose text changed (in every language that has them). */
+  labelsChanged: string[];
+  /** Label ids that did not exist before. */
+  labelsAdded: string[];
+  enumMembersAdded: { enumeration: string; member: string; value: number }[];
 }
