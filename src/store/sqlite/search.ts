@@ -131,7 +131,8 @@ function buildSql(kinds: ReadonlySet<SearchKind>, query: StoreSearchQuery): { pa
   const head = `WITH m AS MATERIALIZED (
       SELECT rowid AS r, bm25(metadata_search_v2, 10.0, 4.0) AS score
       FROM metadata_search_v2 WHERE metadata_search_v2 MATCH @match),
-    h AS (${branches(kinds, needDataEntity).join("\nUNION ALL\n")})`;
+    h (kind, owner_kind, name, member_name, match_name, alt_name, label_id, label_text, score, category, dse, ro)
+      AS (${branches(kinds, needDataEntity).join("\nUNION ALL\n")})`;
   const tier = `CASE
       WHEN lower(match_name) = @key OR lower(alt_name) = @key THEN 0
       WHEN substr(lower(match_name), 1, @keylen) = @key OR substr(lower(alt_name), 1, @keylen) = @key THEN 1

@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openMetadataStore } from "../../src/store/index.js";
+import type { MetadataStore, StoreSearchQuery } from "../../src/store/types.js";
+import {
+  dataEntity,
+  enumeration,
+  fullPublicEntity,
+  label,
+  makeTempDir,
+  simpleEntity,
+  versionInfo,
+} from "./fixtures.js";
+
+describe("store search", () => {
+  const temp = makeTempDir();
+  let store: MetadataStore;
+  let v1: number;
+  let v2: number;
+
+  beforeAll(() => {
+    store = openMetadataStore({ cacheDir: temp.dir });
+    const customer = { ...simpleEntity("Customer", 2), labelId: "@CUST" };
+    const vendor = { ...simpleEntity("VendorV2", 2), isReadOnly: true };
+    const entities = [
+      customer,
+      fullPublicEntity("CustomerV3"),
+      simpleEntity("CustomerGroup", 1),
+      simpleEntity("SalesOrderHeader", 3),
+      simpleEntity("SalesOrderLine", 3),
+      vendor,
+    ];
+    const dataEntities = [
+      dataEntity("CustCustomerV3Entity", {
+        publicEntityName: "CustomerV3",
+        publicCollectionName: "CustomersV3",
+      }),
+      dataEntity("SalesOrderHeaderEntity", {
+        publicEntityName: "SalesOrderHeader",
+        entityCategory: "Transaction",
+        labelId: "@SO",
+      }),
+      dataEntity("VendVendorV2Entity", {
+        publicEntityName: "VendorV2",
+        dataServiceEnabled: false,
+        isReadOnly: true,
+      }),
+    ];
+    const labels = [
+      label("@SYS12345", "Customers V3"),
+      label("@SYS12345", "Kunden V3", "de-DE"),
+      label("@CUST", "Customer master"),
+      label("@SO", "Sales order headers"),
+      label("@EN_CustVendorBlocked", "Blocked for customers"),
+    ];
+    for (const [tag, list] of [
+      ["1", entities],
+      ["2", entities.filter((e) => e.name !== "CustomerGroup")],
+    ] as const) {
+      const { version } = store.getOrCreateVersion(versionInfo(tag), null);
+      store.writePublicEntities(version.id, list);
+      store.writeDataEntities(version.id, dataEntities);
+      store.writeEnumerations(version.id, [enumeration("CustVendorBlocked", 3)]);
+      store.writeLabels(version.id, labels);
+      store.completeVersion(version.id);
+      if (tag === "1") v1 = version.id;
+      else v2 = version.id;
+    }
+  });
+  afterAll(() => {
+    store.close();
+    temp.cleanup();
+  });
+
+  const search = (terms: string[], extra: Partial<StoreSearchQuery> = {}) =>
+    store.search({
+      versionId: v1,
+      terms,
+      prefixLastTerm: false,
+      language: "en-us",
+      limit: 100,
+      offset: 0,
+      ...extra,
+    });
+
+  it("never throws on hostile terms and returns arrays", () => {
+    const hostile = [
+      [],
+      [""],
+      ["   "],
+      ['"'],
+      ['""'],
+      ["'"],
+      ["*"],
+      ["**"],
+      ["-"],
+      ["NEAR"],
+      ["NEAR(a", "b)"],
+      ["AND"],
+      ["OR"],
+      ["NOT"],
+      ["a", "OR", "b"],
+      ["(", ")"],
+      ["col:val"],
+      ["name:customer"],
+      ["^cust"],
+      ["cust*"],
+      ["{name}", ":"],
+      ["customer'; DROP TABLE public_entities; --"],
+      ["\u0000"],
+      ["Kunde\u0301"],
+      ["客户"],
+      ["🙂"],
+      ["x".repeat(5000)],
+      Array.from({ length: 200 }, (_, i) => `t${i}`),
+    ];
+    for (const terms of hostile) {
+      for (const prefixLastTerm of [false, true]) {
+        const result = search(terms, { prefixLastTerm });
+        expect(Array.isArray(result.hits), JSON.stringify(terms)).toBe(true);
+        expect(result.total).toBeGreaterThanOrEqual(result.hits.length);
+      }
+    }
+    expect(store.getPublicEntity(v1, "Customer")).toBeDefined();
+  });
+
+  it("ranks exact name, then name prefix, then full text", () => {
+    const { hits } = search(["customer"]);
+    expect(hits[0]).toMatchObject({ kind: "publicEntity", name: "Customer", tier: 0, matchedField: "name" });
+    const tiers = hits.map((h) => h.tier);
+    expect([...tiers].sort()).toEqual(tiers);
+    const prefixHits = hits.filter((h) => h.tier === 1);
+    expect(prefixHits.map((h) => `${h.kind}:${h.memberName ?? h.name}`)).toEqual(
+      expect.arrayContaining([
+        "publicEntity:CustomerV3",
+        "publicEntity:CustomerGroup",
+        "property:CustomerAccount",
+      ]),
+    );
+    // Label text matches are full-text hits on the definition carrying the label.
+    expect(hits).toContainEqual(
+      expect.objectContaining({
+        kind: "label",
+        ownerKind: "publicEntity",
+        name: "Customer",
+        tier: 2,
+        matchedField: "label",
+        matchedText: "Customer master",
+        labelId: "@CUST",
+      }),
+    );
+    // Entity hits carry their label text in the query language.
+    expect(hits.find((h) => h.kind === "publicEntity" && h.name === "CustomerV3")?.labelText).toBe(
+      "Customers V3",
+    );
+  });
+
+  it("prefix search on the last term, and multi-word names", () => {
+    const cust = search(["cust"], { prefixLastTerm: true });
+    const names = cust.hits.map((h) => h.memberName ?? h.name);
+    expect(names).toEqual(
+      expect.arrayContaining(["Customer", "CustomerV3", "CustCustomerV3Entity", "CustVendorBlocked"]),
+    );
+    expect(cust.hits.filter((h) => h.tier === 1).length).toBeGreaterThan(4);
+    expect(search(["cust"]).hits.map((h) => h.name)).toContain("CustCustomerV3Entity");
+    const salesOrder = search(["sales", "order"]);
+    expect(salesOrder.hits[0]).toMatchObject({ name: "SalesOrderHeader", tier: 1 });
+    expect(salesOrder.hits.map((h) => h.name)).toContain("SalesOrderLine");
+    expect(search(["customer", "account"]).hits[0]).toMatchObject({
+      kind: "property",
+      memberName: "CustomerAccount",
+      tier: 0,
+      matchedField: "property",
+    });
+  });
+
+  it("matches collection names and label words in the query language", () => {
+    expect(search(["CustomersV3"]).hits[0]).toMatchObject({
+      kind: "publicEntity",
+      name: "CustomerV3",
+      tier: 0,
+      matchedField: "collection",
+      matchedText: "CustomerV3".replace("V3", "sV3"),
+    });
+    const german = search(["kunden"], { language: "de-DE" });
+    expect(german.hits).toEqual([
+      expect.objectContaining({
+        kind: "label",
+        ownerKind: "publicEntity",
+        name: "CustomerV3",
+        labelText: "Kunden V3",
+      }),
+    ]);
+    expect(search(["kunden"]).total).toBe(0);
+    expect(search(["blocked"]).hits).toContainEqual(
+      expect.objectContaining({ kind: "label", ownerKind: "enumeration", name: "CustVendorBlocked" }),
+    );
+  });
+
+  it("finds enumerations, members and actions", () => {
+    expect(search(["CustVendorBlockedMember1"]).hits[0]).toMatchObject({
+      kind: "enumMember",
+      name: "CustVendorBlocked",
+      memberName: "CustVendorBlockedMember1",
+      matchedField: "member",
+      tier: 0,
+    });
+    expect(search(["GetKeys"]).hits[0]).toMatchObject({
+      kind: "action",
+      name: "CustomerV3",
+      memberName: "GetKeys",
+      matchedField: "action",
+    });
+  });
+
+  it("filters by kind, category, OData-enabled and read-only", () => {
+    const kinds = search(["customer"], { kinds: ["publicEntity"] });
+    expect(kinds.hits.length).toBeGreaterThan(0);
+    expect(kinds.hits.every((h) => h.kind === "publicEntity")).toBe(true);
+    const transaction = search(["sales"], { entityCategory: "Transaction", prefixLastTerm: true });
+    expect(new Set(transaction.hits.map((h) => h.name))).toEqual(
+      new Set(["SalesOrderHeaderEntity", "SalesOrderHeader"]),
+    );
+    const notOData = search(["vendor"], { dataServiceEnabled: false, prefixLastTerm: true });
+    expect(new Set(notOData.hits.map((h) => h.name))).toEqual(new Set(["VendVendorV2Entity", "VendorV2"]));
+    const readOnly = search(["v", "2"], { isReadOnly: true });
+    expect(readOnly.hits.length).toBeGreaterThan(0);
+    expect(readOnly.hits.every((h) => h.name === "VendorV2" || h.name === "VendVendorV2Entity")).toBe(true);
+    const writable = search(["customer"], { isReadOnly: false });
+    expect(writable.hits.some((h) => h.kind === "enumeration" || h.kind === "enumMember")).toBe(false);
+  });
+
+  it("pages with limit and offset and reports the total", () => {
+    const all = search(["cust"], { prefixLastTerm: true });
+    expect(all.total).toBe(all.hits.length);
+    const pages = [0, 4, 8, 12, 16, 20].map((offset) =>
+      search(["cust"], { prefixLastTerm: true, limit: 4, offset }),
+    );
+    expect(pages.flatMap((p) => p.hits)).toEqual(all.hits);
+    expect(pages.every((p) => p.total === all.total)).toBe(true);
+    const beyond = search(["cust"], { prefixLastTerm: true, limit: 4, offset: 1000 });
+    expect(beyond).toEqual({ hits: [], total: all.total });
+    expect(search(["cust"], { limit: 0 }).hits).toEqual([]);
+  });
+
+  it("scopes hits to the version", () => {
+    expect(search(["CustomerGroup"]).hits.map((h) => h.name)).toContain("CustomerGroup");
+    expect(
+      search(["CustomerGroup"], { versionId: v2 }).hits.filter((h) => h.kind === "publicEntity"),
+    ).toEqual([]);
+    expect(search(["CustomerGroup"], { versionId: 9999 }).total).toBe(0);
+  });
+});
