@@ -271,6 +271,7 @@ export class MetadataCacheV2 {
         kind: hit.kind,
         name: hit.name,
         ...(hit.memberName !== undefined ? { memberName: hit.memberName } : {}),
+        ...(hit.ownerKind !== undefined ? { ownerKind: hit.ownerKind } : {}),
         reason: hit.reason,
         matchedField: hit.matchedField,
         matchedText: hit.matchedText,

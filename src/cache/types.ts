@@ -152,6 +152,8 @@ export interface SearchHit {
   /** Entity / enumeration name (for a property, action or enum member: its owner). */
   name: string;
   memberName?: string;
+  /** For raw `label` hits (when `kinds` includes `label`): the kind of definition carrying the label. */
+  ownerKind?: SearchKind;
   /** Why it matched, for humans: `exact name`, `name prefix 'cust'`, `label: 'Customer account'`, `property CustAccount`. */
   reason: string;
   matchedField: string;
