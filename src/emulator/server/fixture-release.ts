@@ -5,6 +5,7 @@
  */
 import type { DataEntityJson, PublicEntityJson, PublicEnumerationJson } from "../../metadata/wire.js";
 import type { EmulatorRelease, InstalledModule } from "../model/types.js";
+import type { ReleaseSource } from "./release-documents.js";
 
 function property(name: string, typeName: string, dataType: string, isKey = false) {
   return {
@@ -140,4 +141,22 @@ export function fixtureCsdl(release: EmulatorRelease): string {
     )
     .join("");
   return `<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices><Schema Namespace="Microsoft.Dynamics.DataEntities" xmlns="http://docs.oasis-open.org/odata/ns/edm"><EntityContainer Name="Resources">${sets}</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>`;
+}
+
+const fixtureReleases = new Map<number, EmulatorRelease>();
+
+/** A ReleaseSource over the fixture (one memoized release object per upgrade step). */
+export function fixtureSource(): ReleaseSource {
+  return {
+    release(upgradeStep) {
+      let release = fixtureReleases.get(upgradeStep);
+      if (!release) {
+        release = fixtureRelease(upgradeStep);
+        fixtureReleases.set(upgradeStep, release);
+      }
+      return release;
+    },
+    renderCsdl: fixtureCsdl,
+    moduleLines: fixtureModuleLines,
+  };
 }
