@@ -2,6 +2,7 @@
  * Streaming helpers for the metadata collections: fixed-size chunks out of an async stream, and
  * public entities fetched in `$top`/`$skip` windows with a bounded read-ahead.
  */
+import { setMaxListeners } from "node:events";
 import type { PublicEntity } from "../metadata/models.js";
 import type { MetadataSource } from "../metadata/source.js";
 
@@ -48,6 +49,7 @@ export async function* publicEntityWindows(
   const inFlight = Math.max(1, options.inFlight);
   const local = new AbortController();
   const combined = AbortSignal.any([signal, local.signal]);
+  setMaxListeners(0, combined);
   const fetchWindow = async (skip: number): Promise<PublicEntity[]> => {
     const entities: PublicEntity[] = [];
     for await (const entity of source.publicEntities({ top: windowSize, skip, signal: combined })) {

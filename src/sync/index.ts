@@ -1,12 +1,11 @@
 export { chunksOf, publicEntityWindows, slices } from "./collections.js";
 export { canonicalJson, sameContent } from "./compare.js";
 export { EnvironmentChangedError, SyncLeaseLostError } from "./errors.js";
-export { fetchLabels, fetchLabelsBulk } from "./labels.js";
+export { fetchLabels } from "./labels.js";
 export { createLeaseOwner, isLeaseOwnerDead, LeaseKeeper, parseLeaseOwner } from "./lease.js";
 export { SmartSyncManagerV2 } from "./manager.js";
 export { StepRateEstimator } from "./progress.js";
 export type {
-  BulkLabelSource,
   CountedSource,
   SmartSyncManagerOptions,
   StepTimings,

@@ -5,7 +5,6 @@
  */
 import type { Label } from "../metadata/models.js";
 import type { MetadataSource } from "../metadata/source.js";
-import type { BulkLabelSource } from "./types.js";
 
 export interface LabelFetchOptions {
   language: string;
@@ -87,61 +86,4 @@ export async function fetchLabels(
   flush(true);
   await flushing;
   return { fetched, notFound };
-}
-
-/**
- * Resolves ids through the client's own bulk method when it has one, in slices so results are
- * stored as they come; two slices run at once so the limiter always has queued work.
- */
-export async function fetchLabelsBulk(
-  source: BulkLabelSource,
-  ids: readonly string[],
-  options: LabelFetchOptions & { sliceSize: number },
-): Promise<LabelFetchResult> {
-  let fetched = 0;
-  let notFound = 0;
-  let cursor = 0;
-  let writes: Promise<void> = Promise.resolve();
-  const runSlices = async () => {
-    while (cursor < ids.length) {
-      if (options.signal.aborted) throw options.signal.reason;
-      const slice = ids.slice(cursor, cursor + options.sliceSize);
-      cursor += slice.length;
-      const answer = await source.getLabels(slice, options.language, { signal: options.signal });
-      const labels = normaliseBulkAnswer(answer, slice, options.language);
-      fetched += labels.length;
-      const missing = slice.length - labels.length;
-      notFound += missing;
-      for (let i = 0; i < labels.length || (i === 0 && missing > 0); i += options.chunkSize) {
-        const chunk = labels.slice(i, i + options.chunkSize);
-        const chunkMissing = i === 0 ? missing : 0;
-        writes = writes.then(() => options.onChunk(chunk, chunkMissing));
-      }
-      await writes;
-    }
-  };
-  await Promise.all([runSlices(), runSlices()]);
-  await writes;
-  return { fetched, notFound };
-}
-
-function normaliseBulkAnswer(
-  answer: Iterable<Label | null | undefined> | Map<string, Label | string | null | undefined>,
-  askedIds: readonly string[],
-  language: string,
-): Label[] {
-  const labels: Label[] = [];
-  if (answer instanceof Map) {
-    for (const id of askedIds) {
-      const entry = answer.get(id);
-      if (entry === null || entry === undefined) continue;
-      if (typeof entry === "string") labels.push({ id, language, value: entry });
-      else labels.push({ id, language: entry.language || language, value: entry.value });
-    }
-    return labels;
-  }
-  for (const entry of answer) {
-    if (entry) labels.push({ id: entry.id, language: entry.language || language, value: entry.value });
-  }
-  return labels;
 }

@@ -13,7 +13,7 @@
  *
  * See docs/sync.md for the design and the measured figures.
  */
-import { EventEmitter } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import { AbortedError, ConfigurationError, D365Error, SyncInProgressError } from "../errors.js";
 import { type Logger, silentLogger } from "../logging.js";
 import type { DataEntity, Enumeration, Label, PublicEntity } from "../metadata/models.js";
@@ -29,7 +29,7 @@ import type { EnvironmentVersionInfo } from "../version/models.js";
 import { chunksOf, publicEntityWindows, slices } from "./collections.js";
 import { sameContent } from "./compare.js";
 import { EnvironmentChangedError, SyncLeaseLostError } from "./errors.js";
-import { fetchLabels, fetchLabelsBulk } from "./labels.js";
+import { fetchLabels } from "./labels.js";
 import { createLeaseOwner, isLeaseOwnerDead, LeaseKeeper } from "./lease.js";
 import { StepRateEstimator } from "./progress.js";
 import {
@@ -176,6 +176,8 @@ export class SmartSyncManagerV2 extends EventEmitter<{ progress: [SyncProgressEv
     const languages = options.languages ?? this.languages;
     if (languages.length === 0) throw new ConfigurationError("A sync needs at least one label language");
     const controller = new AbortController();
+    // Every request in flight (up to `labelConcurrency`) listens on this signal.
+    setMaxListeners(0, controller.signal);
     const onUserAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) throw new AbortedError("The sync was aborted before it started");
     options.signal?.addEventListener("abort", onUserAbort, { once: true });
@@ -458,20 +460,13 @@ export class SmartSyncManagerV2 extends EventEmitter<{ progress: [SyncProgressEv
         done += labels.length + notFound;
         this.emitProgress(ctx, { step: "labels", done, total, estimator });
       };
-      const common = {
+      const result = await fetchLabels(this.source, ids, {
         language,
         signal: ctx.signal,
         concurrency: this.labelConcurrency,
         chunkSize: this.labelChunkSize,
         onChunk,
-      };
-      const result =
-        typeof this.source.getLabels === "function"
-          ? await fetchLabelsBulk(this.source as Required<typeof this.source>, ids, {
-              ...common,
-              sliceSize: this.labelChunkSize * 4,
-            })
-          : await fetchLabels(this.source, ids, common);
+      });
       ctx.labelsFetched += result.fetched;
       ctx.labelsNotFound += result.notFound;
       if (result.notFound > 0) {

@@ -4,7 +4,6 @@
  * the sync layer depends on behaviour, not on concrete classes).
  */
 import type { Logger } from "../logging.js";
-import type { Label } from "../metadata/models.js";
 import type { MetadataSource, TransferCounters } from "../metadata/source.js";
 import type { MetadataStore } from "../store/types.js";
 import type { EnvironmentVersionInfo } from "../version/models.js";
@@ -123,15 +122,6 @@ export interface VersionSource {
   getEnvironmentVersion(options?: { useCache?: boolean }): Promise<EnvironmentVersionInfo>;
 }
 
-/** Optional bulk label resolution (the HTTP client's adaptive limiter decides the concurrency). */
-export interface BulkLabelSource {
-  getLabels(
-    ids: readonly string[],
-    language: string,
-    options?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
-  ): Promise<Iterable<Label | null | undefined> | Map<string, Label | string | null | undefined>>;
-}
-
 /** Something whose transfer counters should be added to a sync's figures (e.g. the detector's client). */
 export interface CountedSource {
   counters(): TransferCounters;
@@ -139,7 +129,8 @@ export interface CountedSource {
 
 export interface SmartSyncManagerOptions {
   store: MetadataStore;
-  source: MetadataSource & Partial<BulkLabelSource>;
+  /** The HTTP client; `getLabel` must go through its adaptive limiter. */
+  source: MetadataSource;
   detector: VersionSource;
   /** Environment base URL (default: `source.baseUrl`). */
   baseUrl?: string;
