@@ -78,6 +78,7 @@ export class HttpClient {
   private readonly logger: Logger;
   private readonly counts: MutableCounters = { requests: 0, bytesReceived: 0, throttled: 0, retries: 0 };
   private readonly ownsLimiter: boolean;
+  private closed = false;
 
   constructor(options: HttpClientOptions) {
     this.baseUrl = normalizeBaseUrl(options.baseUrl);
@@ -349,7 +350,10 @@ export class HttpClient {
     return this.limiter.state();
   }
 
+  /** Closes the connection pool; idempotent. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     if (this.ownsLimiter) this.limiter.close();
     await this.transport.close();
   }

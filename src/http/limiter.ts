@@ -1,7 +1,7 @@
 /**
  * One adaptive concurrency limiter per environment (AIMD, like TCP congestion control): it starts
- * low, adds about one slot per `limit` successful requests, halves on a 429 and pauses every
- * caller for the server's Retry-After. A bulk caller therefore runs as fast as the server allows
+ * low, adds about one slot per `limit` successful requests (slower near the limit that was last
+ * throttled), halves on a 429 and pauses every caller for the server's Retry-After. A bulk caller therefore runs as fast as the server allows
  * and backs off as soon as it says so.
  */
 
@@ -70,6 +70,8 @@ export class AdaptiveLimiter {
   /** Requests admitted before the last decrease do not halve again (one cut per congestion episode). */
   private admittedSeq = 0;
   private decreaseBarrier = 0;
+  /** The limit at the last 429 (infinite until one happens). */
+  private ceiling = Number.POSITIVE_INFINITY;
   private stats = { maxInFlight: 0, peakLimit: 0, completed: 0, throttled: 0, decreases: 0, pausedMs: 0 };
 
   constructor(options: LimiterOptions = {}) {
@@ -142,11 +144,16 @@ export class AdaptiveLimiter {
     this.inFlight--;
     if (outcome === "success") {
       this.stats.completed++;
-      this.limitValue = Math.min(this.max, this.limitValue + this.increase / Math.max(1, this.limitValue));
+      // Near the limit that was last throttled, probe eight times more slowly (a plateau, as in
+      // CUBIC): the server's ceiling is probably still there. Past it, grow normally again.
+      const nearCeiling = this.limitValue + 1 >= this.ceiling && this.limitValue < this.ceiling + 1;
+      const step = this.increase / Math.max(1, this.limitValue) / (nearCeiling ? 8 : 1);
+      this.limitValue = Math.min(this.max, this.limitValue + step);
       this.stats.peakLimit = Math.max(this.stats.peakLimit, this.limit);
     } else if (outcome === "throttled") {
       this.stats.throttled++;
       if (seq > this.decreaseBarrier) {
+        this.ceiling = this.limitValue;
         this.limitValue = Math.max(this.min, Math.floor(this.limitValue * this.decrease));
         this.stats.decreases++;
         this.decreaseBarrier = this.admittedSeq;

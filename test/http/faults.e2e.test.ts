@@ -1,0 +1,217 @@
+/**
+ * The HTTP stack against the emulator's service protection and fault injection, over real HTTP.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import type { EmulatorEnvironment, RunningEmulator } from "../../src/emulator/api.js";
+import { startEmulator } from "../../src/emulator/index.js";
+import { NetworkError, ProtocolError, ServerError, ThrottledError, TimeoutError } from "../../src/errors.js";
+import { MetadataApiClient } from "../../src/metadata/client.js";
+import { drain, emulatorWithClient } from "./_emulator.js";
+
+let emulator: RunningEmulator | undefined;
+let client: MetadataApiClient | undefined;
+afterEach(async () => {
+  await client?.close();
+  await emulator?.close();
+  client = undefined;
+  emulator = undefined;
+});
+
+async function setup(http: Parameters<typeof emulatorWithClient>[1] = {}) {
+  const result = await emulatorWithClient({ preset: "tiny" }, http);
+  emulator = result.emulator;
+  client = result.client;
+  return result;
+}
+
+/** Many label GETs: the bulk workload the limiter exists for. */
+function labelIds(env: EmulatorEnvironment, count: number): { ids: string[]; language: string } {
+  const [language, texts] = [...env.release.labels.entries()][0];
+  const known = [...texts.keys()];
+  return {
+    language,
+    ids: Array.from({ length: count }, (_, i) =>
+      i % 3 === 0 ? known[i % known.length] : `@Bulk:Missing${i}`,
+    ),
+  };
+}
+
+describe("service protection", () => {
+  it("survives a 429 storm with Retry-After", async () => {
+    const { env, client } = await setup();
+    env.setKnobs({ throttling: { enabled: true, randomRate: 0.3, retryAfterSeconds: 1 } });
+    const { ids, language } = labelIds(env, 60);
+    const labels = await client.getLabels(ids, language);
+    expect(labels.size).toBe(new Set(ids).size);
+    expect(env.counters().throttled).toBeGreaterThan(0);
+    expect(client.counters().throttled).toBe(env.counters().throttled);
+    expect(client.counters().retries).toBeGreaterThanOrEqual(env.counters().throttled);
+  });
+
+  it("survives a 429 storm without Retry-After (exponential backoff)", async () => {
+    const { env, client } = await setup();
+    env.setKnobs({ throttling: { enabled: true, randomRate: 0.3, omitRetryAfter: true } });
+    expect(await drain(client.publicEntities())).toHaveLength(env.release.publicEntities.length);
+    const { ids, language } = labelIds(env, 60);
+    await client.getLabels(ids, language);
+    expect(env.counters().throttled).toBeGreaterThan(0);
+  });
+
+  it("gives ThrottledError when throttling never ends", async () => {
+    const { env, client } = await setup({
+      retry: { maxAttempts: 3, baseDelayMs: 1, throttledBaseDelayMs: 1, maxDelayMs: 5, retryAfterCapMs: 5 },
+    });
+    env.setKnobs({ throttling: { enabled: true, randomRate: 1 } });
+    const error = await client.getApplicationVersion().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect((error as ThrottledError).attempts).toBe(3);
+    expect((error as ThrottledError).retryAfterMs).toBeGreaterThanOrEqual(1000);
+    expect(env.counters().requests).toBe(3);
+  });
+
+  it("keeps the adaptive limiter at the emulator's concurrency threshold", async () => {
+    const maxConcurrent = 6;
+    const run = async (limiter: { initial: number; min?: number; max: number }) => {
+      const { env, client } = await setup({ limiter });
+      env.setKnobs({
+        throttling: { enabled: true, maxConcurrent, retryAfterSeconds: 1 },
+        latency: { baseMs: 5 },
+      });
+      const { ids, language } = labelIds(env, 600);
+      const failed = await client.getLabels(ids, language, { concurrency: 64 }).then(
+        () => false,
+        (error: unknown) => error instanceof ThrottledError,
+      );
+      const result = { server: env.counters(), limiter: client.limiterState(), failed };
+      await client.close();
+      await emulator?.close();
+      emulator = undefined;
+      return result;
+    };
+    const adaptive = await run({ initial: 2, max: 48 });
+    // The same workload at a fixed 48 in flight: what the adaptive limiter saves the server.
+    const fixed = await run({ initial: 48, min: 48, max: 48 });
+    const ratio = (r: typeof adaptive) => r.server.throttled / r.server.requests;
+    expect(adaptive.failed).toBe(false);
+    // It probes a step past the threshold, is told 429, halves: occasional 429s, never a flood.
+    expect(adaptive.server.throttled).toBeGreaterThan(0);
+    expect(ratio(adaptive)).toBeLessThan(0.1);
+    expect(ratio(adaptive)).toBeLessThan(ratio(fixed) / 5);
+    expect(adaptive.server.maxInFlight).toBeLessThanOrEqual(maxConcurrent + 2);
+    expect(adaptive.limiter.decreases).toBeGreaterThan(0);
+    expect(adaptive.limiter.limit).toBeLessThanOrEqual(maxConcurrent * 2);
+    // And it used the room it had.
+    expect(adaptive.limiter.peakLimit).toBeGreaterThanOrEqual(maxConcurrent);
+  });
+});
+
+describe("faults", () => {
+  it("survives 503s", async () => {
+    const { env, client } = await setup();
+    env.setKnobs({ faults: { error503Rate: 0.4 } });
+    expect(await drain(client.dataEntities())).toHaveLength(env.release.dataEntities.length);
+    expect((await client.getInstalledModules()).length).toBe(env.release.modules.length);
+    const { ids, language } = labelIds(env, 40);
+    await client.getLabels(ids, language);
+    expect(env.counters().faults).toBeGreaterThan(0);
+  });
+
+  it("reports a 500 as ServerError without retrying", async () => {
+    const { env, client } = await setup();
+    env.setKnobs({ faults: { error500Rate: 1 } });
+    const error = await client.getPublicEntity(env.release.publicEntities[0].Name).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerError);
+    expect((error as ServerError).activityId).toBeTruthy();
+    expect((error as ServerError).body).toHaveProperty("error");
+    expect(env.counters().requests).toBe(1);
+  });
+
+  it("survives connection resets on reads and safe actions", async () => {
+    const { env, client } = await setup();
+    env.setKnobs({ faults: { resetRate: 0.3 } });
+    expect(await drain(client.publicEntities())).toHaveLength(env.release.publicEntities.length);
+    expect(await client.getApplicationVersion()).toBe(env.release.applicationVersion);
+    const { ids, language } = labelIds(env, 40);
+    await client.getLabels(ids, language);
+    expect(env.counters().faults).toBeGreaterThan(0);
+  });
+
+  it("does not resend an unsafe action after a reset", async () => {
+    const { env, client } = await setup();
+    env.setKnobs({ faults: { resetRate: 1 } });
+    await expect(client.callAction("SystemNotifications", "GetInstalledModules")).rejects.toBeInstanceOf(
+      NetworkError,
+    );
+    expect(env.counters().requests).toBe(1);
+  });
+
+  it("survives truncated bodies: streamed pages resume, buffered bodies are re-fetched", async () => {
+    const { env, client } = await setup({
+      retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 5, retryAfterCapMs: 5 },
+    });
+    env.setKnobs({ faults: { truncateRate: 0.3 }, pageSize: 2 });
+    const expected = env.release.publicEntities.map((e) => e.Name);
+    for (let round = 0; round < 3; round++) {
+      expect((await drain(client.publicEntities())).map((e) => e.name)).toEqual(expected);
+    }
+    const { ids, language } = labelIds(env, 30);
+    await client.getLabels(ids, language);
+    expect(env.counters().faults).toBeGreaterThan(0);
+  });
+
+  it("reports bodies that are always cut off as ProtocolError or NetworkError", async () => {
+    const { env, client } = await setup({
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, retryAfterCapMs: 2 },
+    });
+    env.setKnobs({ faults: { truncateRate: 1 } });
+    const error = await drain(client.publicEntities()).catch((e: unknown) => e);
+    expect(error instanceof ProtocolError || error instanceof NetworkError).toBe(true);
+  });
+
+  it("times out a stalled body with TimeoutError", async () => {
+    const { env, client } = await setup({
+      timeouts: { bodyIdleMs: 150, headersMs: 150 },
+      retry: { maxAttempts: 1 },
+    });
+    env.setKnobs({ faults: { stallRate: 1, stallMs: 5_000 } });
+    const error = await client.getPublicEntity(env.release.publicEntities[0].Name).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("paging security", () => {
+  it("refuses a nextLink that points at another origin, and the other host never sees the token", async () => {
+    emulator = await startEmulator({ preset: "tiny", environments: 2 });
+    const [env1, env2] = emulator.environments;
+    env1.setKnobs({ pageSize: 2 });
+    const token = await emulator.issueToken({ audience: env1.baseUrl });
+    // A proxy in front of env1 that rewrites nextLinks to env2 (a hostile or broken gateway).
+    const proxy: Server = createServer(async (req, res) => {
+      const upstream = await fetch(`${env1.baseUrl}${req.url}`, {
+        headers: { authorization: req.headers.authorization ?? "" },
+      });
+      const body = (await upstream.text()).replaceAll(env1.baseUrl, env2.baseUrl);
+      res.writeHead(upstream.status, { "content-type": "application/json" });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      client = new MetadataApiClient({ baseUrl: proxyUrl, tokenProvider: { getToken: async () => token } });
+      const seen: string[] = [];
+      const error = await (async () => {
+        for await (const entity of client!.publicEntities()) seen.push(entity.name);
+      })().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect((error as Error).message).toMatch(/another origin/);
+      expect(seen).toHaveLength(2);
+      expect(env2.counters().requests).toBe(0);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+});
