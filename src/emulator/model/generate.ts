@@ -806,7 +806,15 @@ function propertyTargets(size: PresetSize, count: number, rng: Rng): number[] {
   const raw: number[] = [];
   for (let i = 0; i < count; i++) {
     const x = rng.next();
-    raw.push(x < 0.8 ? 0.25 + rng.next() * 0.95 : x < 0.97 ? 1.2 + rng.next() * 2.3 : 3.5 + rng.next() * 8.5);
+    raw.push(
+      x < 0.8
+        ? 0.25 + rng.next() * 0.95
+        : x < 0.97
+          ? 1.2 + rng.next() * 2.3
+          : x < 0.996
+            ? 3.5 + rng.next() * 7
+            : 11 + rng.next() * 3.5,
+    );
   }
   const sum = raw.reduce((a, b) => a + b, 0);
   const scale = size.properties / sum;
@@ -911,11 +919,25 @@ export function generateBaseRelease(
     "Account statement",
     "CustAccountStatement",
   );
+  // CustomerV3 carries one property of every DataType, so even `tiny` exercises each of them.
+  const everyDataType = [
+    fixedConcept(ctx, "InvoiceCopyCount", "Int32", "@SYS23456", "Number of invoice copies"),
+    fixedConcept(ctx, "PartyRecId", "Int64", "@SYS80991", "Party record ID"),
+    fixedConcept(ctx, "CreditLimit", "Real", "@SYS11778", "Credit limit"),
+    fixedConcept(ctx, "LastInvoiceDate", "Date", "@SYS3247", "Last invoice date"),
+    fixedConcept(ctx, "LastContactDateTime", "UtcDateTime", "@SYS328190", "Last contact date and time"),
+    fixedConcept(ctx, "PreferredDeliveryTime", "Time", "@SYS75129", "Preferred delivery time"),
+    fixedConcept(ctx, "ElectronicInvoiceGuid", "Guid", "@SYS345612", "Electronic invoice GUID"),
+    fixedConcept(ctx, "CustomerImage", "Container", "@SYS93741", "Image"),
+    fixedConcept(ctx, "AddressBuffer", "Record", "@SYS9362", "Address record"),
+    fixedConcept(ctx, "IsPublicSector_IT", "Enum", "@SYS4003519", "Public sector (Italy)", "NoYes"),
+    fixedConcept(ctx, "EUTrade_W", "Enum", "@SYS4082", "EU trade", "NoYes"),
+  ];
   for (let i = 0; i < skeletons.length; i++) {
     const s = skeletons[i];
     // Foreign keys need only the targets' key names: a key-only stand-in is enough here.
     const fkTargets = navPlan[i].map((j) => keyOnlyEntity(skeletons[j]));
-    const forced = s.name === "CustomerV3" ? [accountStatement] : [];
+    const forced = s.name === "CustomerV3" ? [accountStatement, ...everyDataType] : [];
     const average = size.properties / size.publicEntities;
     const target = versioning.has(s.name)
       ? s.keys.length + 2
