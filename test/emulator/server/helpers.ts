@@ -17,6 +17,7 @@ export interface RawResponse {
   raw: Buffer;
   /** Decompressed body text. */
   text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests index into arbitrary JSON bodies
   json: () => any;
 }
 

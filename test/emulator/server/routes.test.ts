@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../../src/emulator/api.js";
 import { fixtureRelease } from "../../../src/emulator/server/fixture-release.js";
+import type { DataEntityJson } from "../../../src/metadata/wire.js";
 import { call, post, startFixtureEmulator } from "./helpers.js";
 
 let emulator: RunningEmulator;
@@ -87,19 +88,22 @@ describe("Metadata collections", () => {
   it.each([
     [
       "EntityCategory eq Microsoft.Dynamics.Metadata.EntityCategory'Master'",
-      (e: any) => e.EntityCategory === "Master",
+      (e: DataEntityJson) => e.EntityCategory === "Master",
     ],
-    ["IsReadOnly eq false", (e: any) => e.IsReadOnly === false],
-    ["PublicEntityName eq 'CustomerV3'", (e: any) => e.PublicEntityName === "CustomerV3"],
-    ["PublicEntityName ne 'CustomerV3'", (e: any) => e.PublicEntityName !== "CustomerV3"],
-    ["contains(tolower(Name), 'vendor')", (e: any) => e.Name.toLowerCase().includes("vendor")],
-    ["startswith(Name, 'Sales')", (e: any) => e.Name.startsWith("Sales")],
+    ["IsReadOnly eq false", (e: DataEntityJson) => e.IsReadOnly === false],
+    ["PublicEntityName eq 'CustomerV3'", (e: DataEntityJson) => e.PublicEntityName === "CustomerV3"],
+    ["PublicEntityName ne 'CustomerV3'", (e: DataEntityJson) => e.PublicEntityName !== "CustomerV3"],
+    ["contains(tolower(Name), 'vendor')", (e: DataEntityJson) => e.Name.toLowerCase().includes("vendor")],
+    ["startswith(Name, 'Sales')", (e: DataEntityJson) => e.Name.startsWith("Sales")],
     [
       "(tolower(PublicEntityName) eq tolower('CUSTOMERV3') or tolower(Name) eq tolower('PRIVATEONLYENTITY'))",
-      (e: any) => e.PublicEntityName === "CustomerV3" || e.Name === "PrivateOnlyEntity",
+      (e: DataEntityJson) => e.PublicEntityName === "CustomerV3" || e.Name === "PrivateOnlyEntity",
     ],
-    ["not DataServiceEnabled and LabelId ne null", (e: any) => !e.DataServiceEnabled && e.LabelId !== null],
-    ["PublicEntityName eq 'Customer''Quote'", (e: any) => e.PublicEntityName === "Customer'Quote"],
+    [
+      "not DataServiceEnabled and LabelId ne null",
+      (e: DataEntityJson) => !e.DataServiceEnabled && e.LabelId !== null,
+    ],
+    ["PublicEntityName eq 'Customer''Quote'", (e: DataEntityJson) => e.PublicEntityName === "Customer'Quote"],
   ])("$filter=%s", async (filter, expected) => {
     const res = await call(
       emulator,
