@@ -4,8 +4,7 @@
  * content hash differs).
  */
 import type { PublicEntity } from "../metadata/models.js";
-import { compareVersions } from "../version/compare.js";
-import type { EnvironmentVersionInfo, ModuleVersionInfoJson } from "../version/models.js";
+import type { ModuleVersionInfo, ModuleVersionInfoJson } from "../version/models.js";
 import type { EntityChange, ModuleChange, PropertyChange } from "./types.js";
 
 /**
@@ -36,27 +35,61 @@ export interface ModuleDiff {
   unchangedCount: number;
 }
 
-type VersionLike = Pick<EnvironmentVersionInfo, "modules" | "modulesHash" | "versionHash">;
+type ModuleLike = Pick<ModuleVersionInfo, "moduleId" | "name" | "version" | "publisher" | "displayName">;
+type VersionLike = { modules: readonly ModuleLike[] };
 
-/** Modules of `b` relative to `a` (via `compareVersions`), with the direction of each change. */
-export function diffModules(a: VersionLike, b: VersionLike): ModuleDiff {
-  const comparison = compareVersions(a, b);
-  const names = new Map(b.modules.map((m) => [m.moduleId, m.name]));
+/**
+ * A module line is identified by module id AND model name: one module ships several models
+ * (`ApplicationSuite` has the models `ApplicationSuite` and `Foundation`), each its own line.
+ * (`compareVersions` of src/version keys by module id only and would fold such models together.)
+ */
+const lineKey = (m: ModuleLike) => `${m.moduleId}\u0000${m.name}`;
+
+function toJson(m: ModuleLike): ModuleVersionInfoJson {
   return {
-    added: comparison.addedModules,
-    removed: comparison.removedModules,
-    changed: comparison.updatedModules.map((m) => {
-      const order = compareDottedVersions(m.oldVersion, m.newVersion);
-      return {
-        moduleId: m.moduleId,
-        name: names.get(m.moduleId) ?? m.moduleId,
-        fromVersion: m.oldVersion,
-        toVersion: m.newVersion,
-        direction: order < 0 ? "upgrade" : order > 0 ? "downgrade" : "changed",
-      };
-    }),
-    unchangedCount: comparison.identicalModules.length,
+    name: m.name,
+    version: m.version,
+    moduleId: m.moduleId,
+    publisher: m.publisher,
+    displayName: m.displayName,
   };
+}
+
+/** Module lines of `b` relative to `a`, with the direction of each version change; sorted by module id, then name. */
+export function diffModules(a: VersionLike, b: VersionLike): ModuleDiff {
+  const before = new Map(a.modules.map((m) => [lineKey(m), m]));
+  const after = new Map(b.modules.map((m) => [lineKey(m), m]));
+  const diff: ModuleDiff = { added: [], removed: [], changed: [], unchangedCount: 0 };
+  for (const [key, next] of after) {
+    const previous = before.get(key);
+    if (!previous) diff.added.push(toJson(next));
+    else if (previous.version === next.version) diff.unchangedCount++;
+    else {
+      const order = compareDottedVersions(previous.version, next.version);
+      diff.changed.push({
+        moduleId: next.moduleId,
+        name: next.name,
+        fromVersion: previous.version,
+        toVersion: next.version,
+        direction: order < 0 ? "upgrade" : order > 0 ? "downgrade" : "changed",
+      });
+    }
+  }
+  for (const [key, previous] of before) if (!after.has(key)) diff.removed.push(toJson(previous));
+  const order = (x: { moduleId: string; name: string }, y: { moduleId: string; name: string }) =>
+    x.moduleId < y.moduleId
+      ? -1
+      : x.moduleId > y.moduleId
+        ? 1
+        : x.name < y.name
+          ? -1
+          : x.name > y.name
+            ? 1
+            : 0;
+  diff.added.sort(order);
+  diff.removed.sort(order);
+  diff.changed.sort(order);
+  return diff;
 }
 
 /** Names in `b` not in `a`, and in `a` not in `b` (sorted). */

@@ -104,16 +104,24 @@ describe("search", () => {
     expect(hit).toBeDefined();
   });
 
-  it("finds label matches with the label text as the reason", async () => {
-    const withLabel = release.publicEntities.find((e) => {
-      const text = enLabel(e.LabelId);
-      return text && !text.toLowerCase().includes(e.Name.toLowerCase()) && text.split(" ").length >= 2;
-    })!;
-    const text = enLabel(withLabel.LabelId)!;
-    const page = await a.searchEntities(text, { kinds: ["publicEntity"], limit: 100 });
-    const hit = page.hits.find((h) => h.name === withLabel.Name);
-    expect(hit, text).toBeDefined();
-    expect(hit!.reason).toMatch(/^label: '|^name/);
+  it("returns raw label hits with their owner when asked for labels", async () => {
+    const page = await a.searchEntities("Customers V3", { kinds: ["label"], limit: 50 });
+    const hit = page.hits.find((h) => h.name === "CustomerV3" && h.ownerKind === "publicEntity");
+    expect(hit).toMatchObject({ kind: "label", labelText: "Customers V3", reason: "label: 'Customers V3'" });
+  });
+
+  it("finds an entity by a label text fetched on demand, in that language", async () => {
+    // The emulator's English labels repeat the names; its German ones do not, so a German
+    // search can only match through the label text.
+    const id = "@AccountsReceivable:CustCustomerV3EntityLabel";
+    const german = release.labels.get("de-de")?.get(id);
+    expect(german).toBeTruthy();
+    expect(await a.getLabel(id, "de-DE")).toBe(german);
+    const page = await a.searchEntities(german!, { kinds: ["publicEntity"], language: "de-DE", limit: 50 });
+    const hit = page.hits.find((h) => h.name === "CustomerV3");
+    expect(hit?.reason).toBe(`label: '${german}'`);
+    const english = await a.searchEntities(german!, { kinds: ["publicEntity"], limit: 50 });
+    expect(english.hits.some((h) => h.name === "CustomerV3" && h.matchedField === "label")).toBe(false);
   });
 
   it("finds PascalCase property names from separate words", async () => {
@@ -180,7 +188,9 @@ describe("entities, enumerations and labels", () => {
     const json = release.publicEntities.find((e) => e.Name === "CustomerV3")!;
     expect(view?.properties.map((p) => p.name)).toEqual(json.Properties.map((p) => p.Name));
     const account = view?.properties.find((p) => p.name === "CustomerAccount");
-    expect(account?.labelText).toBe("Customer account");
+    const accountJson = json.Properties.find((p) => p.Name === "CustomerAccount")!;
+    expect(account?.labelText).toBe(enLabel(accountJson.LabelId));
+    expect(account?.labelText).toBeTruthy();
     expect((await a.getPublicEntity("CustomersV3"))?.name).toBe("CustomerV3");
     expect(await a.getPublicEntity("NoSuchEntityAnywhere")).toBeUndefined();
   });
@@ -202,8 +212,10 @@ describe("entities, enumerations and labels", () => {
 
   it("fetches a label miss once, stores it, then serves it locally", async () => {
     const env = emulator.environment("a");
-    const id = "@AccountsReceivable:CustCustomerV3EntityLabel";
-    const german = release.labels.get("de-de")?.get(id);
+    const de = release.labels.get("de-de")!;
+    const json = release.publicEntities.find((e) => e.Name === "CustomerV3")!;
+    const id = json.Properties.map((p) => p.LabelId).find((l): l is string => !!l && de.has(l))!;
+    const german = de.get(id);
     expect(german).toBeTruthy();
     const before = (await a.getStatistics()).lookups;
     env.resetCounters();
@@ -247,8 +259,8 @@ describe("comparison, statistics and cleanup", () => {
       emulator.environment("c").baseUrl,
     );
     expect(diff.sameVersion).toBe(false);
-    expect(diff.modules.changed.map((m) => [m.moduleId, m.fromVersion, m.toVersion]).sort()).toEqual(
-      log.modulesChanged.map((m) => [m.moduleId, m.from, m.to]).sort(),
+    expect(diff.modules.changed.map((m) => [m.moduleId, m.name, m.fromVersion, m.toVersion]).sort()).toEqual(
+      log.modulesChanged.map((m) => [m.moduleId, m.name, m.from, m.to]).sort(),
     );
     expect(diff.publicEntities.added).toEqual([...log.entitiesAdded].sort());
     expect(diff.publicEntities.removed).toEqual([...log.entitiesRemoved].sort());

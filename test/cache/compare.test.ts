@@ -57,6 +57,22 @@ describe("compareDottedVersions", () => {
 });
 
 describe("diffModules", () => {
+  it("keeps two models of one module apart", () => {
+    const model = (name: string, version: string) =>
+      new ModuleVersionInfo({
+        moduleId: "ApplicationSuite",
+        name,
+        version,
+        publisher: "Microsoft",
+        displayName: name,
+      });
+    const diff = diffModules(
+      versionOf([model("ApplicationSuite", "10.0.1"), model("Foundation", "10.0.1")]),
+      versionOf([model("ApplicationSuite", "10.0.2"), model("Foundation", "10.0.2")]),
+    );
+    expect(diff.changed.map((m) => m.name)).toEqual(["ApplicationSuite", "Foundation"]);
+  });
+
   it("lists added, removed and upgraded/downgraded modules by id", () => {
     const diff = diffModules(
       versionOf([

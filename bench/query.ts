@@ -1,0 +1,201 @@
+/**
+ * Query latency of the metadata cache on a synced environment: entity by name, search, cached
+ * label, and version detection (from the store vs from the environment).
+ *
+ * `npm run bench -- query [--json] [--preset large] [--samples 2000] [--fresh]`
+ * Syncs once (emulator latency 0) into `$TMPDIR/d365fo-bench/query-<preset>`, reused between runs
+ * unless `--fresh`.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ClientSecretCredential } from "@azure/identity";
+import { MetadataCacheV2 } from "../src/cache/metadata-cache.js";
+import { startEmulator } from "../src/emulator/index.js";
+import type { PresetName } from "../src/emulator/model/types.js";
+import { splitIdentifier } from "../src/search/query.js";
+import { round, summarize } from "./_stats.js";
+import type { BenchArgs, BenchResult, BenchRow } from "./run.js";
+
+/** Deterministic pseudo-random picks, so runs compare. */
+function picker(seed: number) {
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state / 0x1_0000_0000;
+  };
+  return <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+}
+
+async function timeEach<T>(inputs: readonly T[], fn: (input: T) => Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  for (const input of inputs) {
+    const start = performance.now();
+    await fn(input);
+    samples.push(performance.now() - start);
+  }
+  return samples;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+export async function run(args: BenchArgs): Promise<BenchResult> {
+  const preset = (typeof args.flags.preset === "string" ? args.flags.preset : "large") as PresetName;
+  const samples = Number(args.flags.samples ?? 2000);
+  const dir = join(tmpdir(), "d365fo-bench", `query-${preset}`);
+  if (args.flags.fresh === true) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  args.log(`query: starting the emulator (${preset})`);
+  const zeroLatency = { baseMs: 0, jitterMs: 0, perMbMs: 0, actionMs: 0, firstRequestMs: 0 };
+  const emulator = await startEmulator({
+    preset,
+    environments: [{ name: "bench" }],
+    knobs: { latency: zeroLatency },
+    languages: [],
+  });
+  const env = emulator.environment("bench");
+  const credential = new ClientSecretCredential(
+    emulator.credentials.tenantId,
+    emulator.credentials.clientId,
+    emulator.credentials.clientSecret,
+    emulator.credentialOptions(),
+  );
+  const cache = new MetadataCacheV2({
+    baseUrl: env.baseUrl,
+    credential,
+    cacheDir: dir,
+    languages: ["en-US"],
+  });
+  try {
+    await cache.initialize();
+    args.log(`query: syncing into ${dir} (reused when already complete)`);
+    const syncStart = performance.now();
+    const sync = await cache.syncIfNeeded({
+      onProgress: (e) => {
+        if (e.stepDone) args.log(`  ${e.step}: ${e.done} in ${Math.round(e.elapsedMs)} ms`);
+      },
+    });
+    const syncMs = performance.now() - syncStart;
+    args.log(`query: sync ${sync.outcome} in ${Math.round(syncMs)} ms`);
+
+    const versionId = cache.store.findEnvironment(cache.baseUrl)!.versionId!;
+    const entityNames = cache.store.listPublicEntityNames(versionId);
+    const pick = picker(42);
+
+    // Entity by name -------------------------------------------------------------------------
+    const entityInputs = Array.from({ length: samples }, () => pick(entityNames));
+    await timeEach(entityInputs.slice(0, 200), (name) => cache.getPublicEntity(name)); // warm-up
+    args.log(`query: getPublicEntity × ${entityInputs.length}`);
+    const entitySamples = await timeEach(entityInputs, (name) => cache.getPublicEntity(name));
+
+    // Search: exact names, prefixes, split words, label words, properties -------------------
+    const labelWords: string[] = [];
+    const propertyNames: string[] = [];
+    const labelIds: string[] = [];
+    for (const name of entityNames.slice(0, 300)) {
+      const view = await cache.getPublicEntity(name);
+      if (!view) continue;
+      if (view.labelText) labelWords.push(...view.labelText.split(/\s+/).filter((w) => w.length > 3));
+      if (view.labelId) labelIds.push(view.labelId);
+      for (const p of view.properties) {
+        propertyNames.push(p.name);
+        if (p.labelId) labelIds.push(p.labelId);
+      }
+    }
+    const queryMakers: (() => { text: string; kinds?: ("publicEntity" | "property" | "dataEntity")[] })[] = [
+      () => ({ text: pick(entityNames) }),
+      () => ({ text: pick(entityNames).slice(0, 4).toLowerCase() }),
+      () => ({ text: splitIdentifier(pick(entityNames)).slice(0, 2).join(" ").toLowerCase() }),
+      () => ({ text: pick(labelWords) }),
+      () => ({ text: `${pick(labelWords)} ${pick(labelWords).slice(0, 3)}` }),
+      () => ({ text: splitIdentifier(pick(propertyNames)).join(" "), kinds: ["property"] }),
+      () => ({ text: "customer" }),
+      () => ({ text: "sales order line" }),
+      () => ({ text: "cust*" }),
+      () => ({ text: '"vendor" AND (invoice' }),
+    ];
+    const searchInputs = Array.from({ length: Math.max(200, Math.floor(samples / 2)) }, () =>
+      pick(queryMakers)(),
+    );
+    await timeEach(searchInputs.slice(0, 50), (q) => cache.searchEntities(q.text, { kinds: q.kinds }));
+    args.log(`query: searchEntities × ${searchInputs.length}`);
+    let searchHits = 0;
+    const searchSamples = await timeEach(searchInputs, async (q) => {
+      const page = await cache.searchEntities(q.text, { kinds: q.kinds, limit: 20 });
+      searchHits += page.hits.length;
+    });
+
+    // Cached labels ----------------------------------------------------------------------------
+    const labelInputs = Array.from({ length: samples }, () => pick(labelIds));
+    await timeEach(labelInputs.slice(0, 200), (id) => cache.getLabel(id));
+    args.log(`query: getLabel × ${labelInputs.length}`);
+    const labelSamples = await timeEach(labelInputs, (id) => cache.getLabel(id));
+
+    // Version detection -----------------------------------------------------------------------
+    const cachedVersion = await timeEach(
+      Array.from({ length: 200 }, () => 0),
+      () => cache.getEnvironmentVersion(),
+    );
+    const liveVersion = await timeEach(
+      Array.from({ length: 10 }, () => 0),
+      () => cache.getEnvironmentVersion({ useCache: false }),
+    );
+
+    const stats = await cache.getStatistics();
+    const entity = summarize(entitySamples);
+    const search = summarize(searchSamples);
+    const label = summarize(labelSamples);
+    const figures = {
+      preset,
+      syncOutcome: sync.outcome,
+      syncMs: round(syncMs, 0),
+      publicEntities: entityNames.length,
+      getPublicEntity: entity,
+      searchEntities: { ...search, meanHits: round(searchHits / searchInputs.length, 1) },
+      getLabelCached: label,
+      versionDetection: {
+        cachedMedianMs: round(median(cachedVersion)),
+        liveMedianMs: round(median(liveVersion)),
+      },
+      cacheHitRatio: round(stats.cacheHitRatio, 4),
+      targets: { entityP99Ms: 1, searchP99Ms: 10 },
+      meetsTargets: entity.p99 <= 1 && search.p99 <= 10,
+    };
+    const rows: BenchRow[] = [
+      {
+        metric: "sync",
+        value: `${figures.syncMs} ms`,
+        note: `${sync.outcome}, ${entityNames.length} entities`,
+      },
+      {
+        metric: "getPublicEntity p50 / p99",
+        value: `${entity.p50} / ${entity.p99} ms`,
+        note: "target p99 ≤ 1 ms",
+      },
+      {
+        metric: "searchEntities p50 / p99",
+        value: `${search.p50} / ${search.p99} ms`,
+        note: "target p99 ≤ 10 ms",
+      },
+      { metric: "getLabel (cached) p50 / p99", value: `${label.p50} / ${label.p99} ms` },
+      {
+        metric: "version detection, cached (median)",
+        value: `${figures.versionDetection.cachedMedianMs} ms`,
+      },
+      { metric: "version detection, live (median)", value: `${figures.versionDetection.liveMedianMs} ms` },
+      { metric: "cache hit ratio", value: figures.cacheHitRatio },
+    ];
+    return { figures, rows };
+  } finally {
+    await cache.close();
+    await emulator.close();
+  }
+}
