@@ -138,6 +138,57 @@ const PARAMETER_NAMES = [
 export const SYSTEM_NOTIFICATION = "SystemNotification";
 export const DATA_MANAGEMENT_ENTITY = "DataManagementEntity";
 
+/**
+ * Label ids of the real samples, registered before anything is generated so that no generated
+ * id takes one of them with another text.
+ */
+const FIXED_LABELS: readonly [string, string][] = [
+  ["@SYS11837", "No/Yes"],
+  ["@sys2048", "No"],
+  ["@sys2049", "Yes"],
+  ["@SYS14680", "Account statement"],
+  ["@SYS14585", "Always"],
+  ["@SYS4759", "Quarter"],
+  ["@SYS6325", "Month"],
+  ["@SYS7264", "Never"],
+  ["@SYS12149", "Account type"],
+  ["@SYS12217", "Ledger"],
+  ["@SYS11307", "Customer"],
+  ["@SYS8079", "Vendor"],
+  ["@SYS4534", "Project"],
+  ["@SYS67", "Fixed assets"],
+  ["@SYS1517", "Bank"],
+  ["@SYS21976", "Tax direction"],
+  ["@SYS21977", "Sales tax payable"],
+  ["@SYS21978", "Sales tax receivable"],
+  ["@SYS21979", "Tax-free purchase"],
+  ["@SYS21980", "Tax-free sales"],
+  ["@SYS21981", "Use tax"],
+  ["@AccountsReceivable:CustCustomerV3EntityLabel", "Customers V3"],
+  ["@AccountsReceivable:CustCustomerGroupEntityLabel", "Customer groups"],
+  ["@ApplicationPlatform:SystemNotificationEntityLabel", "System notifications"],
+  ["@DMF:DataManagementEntityLabel", "Data management entities"],
+  ["@Tax:TaxDirectionEntityLabel", "Tax directions"],
+  ["@SYS13342", "Company"],
+  ["@SYS11904", "Customer group"],
+  ["@SYS7149", "Customer account"],
+  ["@SYS4969", "Id"],
+  ["@DMF:EntityName", "Entity name"],
+  ["@SYS138487", "Financial dimensions"],
+  ["@SYS24500", "Account"],
+  ["@SYS23456", "Number of invoice copies"],
+  ["@SYS80991", "Party record ID"],
+  ["@SYS11778", "Credit limit"],
+  ["@SYS3247", "Last invoice date"],
+  ["@SYS328190", "Last contact date and time"],
+  ["@SYS75129", "Preferred delivery time"],
+  ["@SYS345612", "Electronic invoice GUID"],
+  ["@SYS93741", "Image"],
+  ["@SYS9362", "Address record"],
+  ["@SYS4003519", "Public sector (Italy)"],
+  ["@SYS4082", "EU trade"],
+];
+
 export function enumTypeName(enumName: string): string {
   return `${DATA_ENTITIES_NAMESPACE}.${enumName}`;
 }
@@ -180,7 +231,7 @@ function specialEnums(labels: LabelBook): PublicEnumerationJson[] {
       LabelId: labels.fixed("@SYS12149", "Account type"),
       Members: [
         member("Ledger", labels.fixed("@SYS12217", "Ledger"), 0),
-        member("Cust", labels.fixed("@SYS7149", "Customer"), 1),
+        member("Cust", labels.fixed("@SYS11307", "Customer"), 1),
         member("Vend", labels.fixed("@SYS8079", "Vendor"), 2),
         member("Project", labels.fixed("@SYS4534", "Project"), 5),
         member("FixedAssets", labels.fixed("@SYS67", "Fixed assets"), 6),
@@ -865,7 +916,7 @@ export function generateBaseRelease(
     size,
     seed,
     languages: normalizeLanguages(languages),
-    labels: new LabelBook(),
+    labels: new LabelBook(FIXED_LABELS),
     concepts: [],
     conceptsByName: new Map(),
     hotCount: 0,

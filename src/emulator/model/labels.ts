@@ -11,8 +11,9 @@ export class LabelBook {
   readonly texts = new Map<string, string>();
   private nextSys: number;
 
-  constructor(firstSysNumber = 1000) {
+  constructor(reserved: readonly (readonly [string, string])[] = [], firstSysNumber = 1000) {
     this.nextSys = firstSysNumber;
+    for (const [id, text] of reserved) this.texts.set(id, text);
   }
 
   /** Registers a fixed id (real samples such as `@SYS14680`). */

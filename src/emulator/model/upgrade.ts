@@ -52,7 +52,6 @@ const LABEL_EDITS = ["ID", "details", "value", "reference", "(obsolete)", "code"
 export function upgradeRelease(ctx: GenerationContext, previous: EmulatorRelease): EmulatorRelease {
   const step = previous.upgradeStep + 1;
   const rng = Rng.derive(ctx.seed, `upgrade-${step}`);
-  const labelsBefore = new Set(ctx.labels.texts.keys());
   const log: UpgradeChangeLog = {
     fromStep: previous.upgradeStep,
     toStep: step,
@@ -204,8 +203,9 @@ export function upgradeRelease(ctx: GenerationContext, previous: EmulatorRelease
       log.modulesChanged.push({ name: m.name, moduleId: m.moduleId, from, to: m.version });
     }
   }
+  const englishBefore = previous.labels.get("en-us");
   const english = release.labels.get("en-us");
-  log.labelsAdded = [...(english?.keys() ?? [])].filter((id) => !labelsBefore.has(id)).sort();
+  log.labelsAdded = [...(english?.keys() ?? [])].filter((id) => !englishBefore?.has(id)).sort();
   release.changeLog = log;
   return release;
 }

@@ -25,6 +25,12 @@ describe("large preset", () => {
     expect(bytes).toBeGreaterThan(40e6);
     expect(bytes).toBeLessThan(50e6);
     expect(integrityProblems(r)).toEqual([]);
+    // Generated ids never take over the real samples' ids.
+    const en = r.labels.get("en-us");
+    expect(en?.get("@SYS13342")).toBe("Company");
+    expect(en?.get("@SYS7149")).toBe("Customer account");
+    expect(en?.get("@SYS14680")).toBe("Account statement");
+    expect(en?.get("@sys2048")).toBe("No");
     // The CSDL renders and has one EntityType per public entity.
     const csdl = renderCsdl(r);
     expect(csdl.length).toBeGreaterThan(10e6);
