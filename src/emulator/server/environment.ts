@@ -104,6 +104,8 @@ export class EnvironmentServer implements EmulatorEnvironment {
   setKnobs(patch: KnobsPatch): void {
     // Replaced wholesale, so a request in progress keeps a consistent snapshot.
     this.currentKnobs = applyKnobsPatch(this.currentKnobs, patch);
+    // New throttling settings start a fresh pressure episode and a full bucket.
+    if (patch.throttling) this.throttle.reset();
   }
 
   counters(): EnvironmentCounters {

@@ -125,6 +125,12 @@ export async function sendBody(res: ServerResponse, options: SendOptions): Promi
   for (const chunk of coalesce(body.chunks())) {
     if (res.destroyed) return;
     const piece = written + chunk.length > limit ? chunk.subarray(0, limit - written) : chunk;
+    if (options.perMbMs > 0) {
+      // Pace so that each piece's last byte leaves when a link of 1 MB per perMbMs would deliver it.
+      const ahead = started + ((written + piece.length) / MB) * options.perMbMs - Date.now();
+      if (ahead > 1) await sleep(ahead);
+      if (res.destroyed) return;
+    }
     if (piece.length > 0) {
       if (!gzip) options.onBytes(piece.length);
       const ok = sink.write(piece);
@@ -134,11 +140,6 @@ export async function sendBody(res: ServerResponse, options: SendOptions): Promi
     if (written >= limit && options.truncateAt !== undefined) {
       await cutOff(res, gzip);
       return;
-    }
-    if (options.perMbMs > 0) {
-      const due = started + (written / MB) * options.perMbMs;
-      const ahead = due - Date.now();
-      if (ahead > 5) await sleep(ahead);
     }
   }
   if (options.truncateAt !== undefined) {

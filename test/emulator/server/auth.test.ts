@@ -102,6 +102,7 @@ describe("environment authentication (401 kinds)", () => {
 });
 
 /** POST a form to the token service, trusting its certificate. */
+// biome-ignore lint/suspicious/noExplicitAny: Entra JSON bodies are indexed freely in assertions
 function postForm(url: string, form: Record<string, string>): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const data = new URLSearchParams(form).toString();
