@@ -60,6 +60,11 @@ interface SyncRow {
   wallMs: number;
 }
 
+// `npm run demo | head` closes stdout early; that is not an error of the demo.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
 async function main(): Promise<number> {
   const started = Date.now();
   const cacheDir = mkdtempSync(join(tmpdir(), "d365fo-demo-"));

@@ -2,7 +2,7 @@
  * What every command gets: the output, the profiles, the global options, the process's abort
  * signal, and a way to open the metadata cache for an environment (closed by `main` at the end).
  */
-import { MetadataCacheV2 } from "../cache/index.js";
+import type { MetadataCacheV2 } from "../cache/metadata-cache.js";
 import type { CacheConfigV2 } from "../cache/types.js";
 import type { Logger } from "../logging.js";
 import type { Output, OutputStreams } from "./output.js";
@@ -17,6 +17,8 @@ export interface GlobalOptions extends ConnectionOptions {
   language?: string;
   /** Timeout in ms for response headers and for silence within a body. */
   timeout?: number;
+  /** Retries after a failed request (the HTTP layer's attempts minus one). */
+  retries?: number;
 }
 
 export interface CliContext {
@@ -102,6 +104,7 @@ export class CliContextImpl implements CliContext {
 
   async openCache(settings: ConnectionSettings = this.connection()): Promise<MetadataCacheV2> {
     this.redactor.add(settings.clientSecret);
+    const { MetadataCacheV2 } = await import("../cache/metadata-cache.js");
     const cache = new MetadataCacheV2(cacheConfigFor(settings, this.globals, this.logger));
     this.opened.push(cache);
     await cache.initialize();

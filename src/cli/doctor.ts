@@ -5,8 +5,7 @@
  */
 import { statSync } from "node:fs";
 import Database from "better-sqlite3";
-import { isD365Error } from "../errors.js";
-import { ExitCode, exitCodeForError } from "./exit-codes.js";
+import { ExitCode, effectiveErrorCode, exitCodeForError } from "./exit-codes.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
@@ -171,7 +170,7 @@ export function checkSqliteFts5(): DoctorCheck {
 
 /** Turns a probe's error into a failed check with a hint chosen by the error's code. */
 export function failedCheck(id: string, title: string, error: unknown): DoctorCheck {
-  const code = isD365Error(error) ? error.code : undefined;
+  const code = effectiveErrorCode(error);
   const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
   return {
     id,

@@ -65,10 +65,44 @@ export function exitCodeForErrorCode(code: string | undefined): ExitCodeValue {
   return ExitCode.unexpected;
 }
 
-/** The exit code for anything thrown: errors with a string `code` are mapped, the rest are unexpected. */
-export function exitCodeForError(error: unknown): ExitCodeValue {
-  if (error && typeof error === "object" && "code" in error && typeof error.code === "string") {
-    return exitCodeForErrorCode(error.code);
+function codeOf(value: unknown): string | undefined {
+  if (value && typeof value === "object" && "code" in value && typeof value.code === "string")
+    return value.code;
+  return undefined;
+}
+
+/** Kinds precise enough to decide the exit code even when a wrapper reports them. */
+const ROOT_CAUSE_CODES = new Set([
+  "D365_AUTH",
+  "D365_FORBIDDEN",
+  "D365_NETWORK",
+  "D365_TIMEOUT",
+  "D365_THROTTLED",
+  "D365_SERVER_ERROR",
+  "D365_ABORTED",
+]);
+
+/** Codes that describe what was being done rather than what went wrong. */
+const WRAPPER_CODES = new Set(["D365_VERSION_DETECTION"]);
+
+/**
+ * The code that best says what went wrong. Version detection wraps whatever failed underneath
+ * (a rejected secret, a refused connection), and the user's fix depends on that cause: a wrapper,
+ * or an error without a D365 code, yields the first precise code in its `cause` chain.
+ */
+export function effectiveErrorCode(error: unknown): string | undefined {
+  const top = codeOf(error);
+  if (top?.startsWith("D365_") && !WRAPPER_CODES.has(top)) return top;
+  let cause = (error as { cause?: unknown } | undefined)?.cause;
+  for (let depth = 0; cause && depth < 8; depth++) {
+    const code = codeOf(cause);
+    if (code && ROOT_CAUSE_CODES.has(code)) return code;
+    cause = (cause as { cause?: unknown }).cause;
   }
-  return ExitCode.unexpected;
+  return top;
+}
+
+/** The exit code for anything thrown, from its effective code (unknown kinds are "unexpected"). */
+export function exitCodeForError(error: unknown): ExitCodeValue {
+  return exitCodeForErrorCode(effectiveErrorCode(error));
 }

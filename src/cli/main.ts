@@ -9,10 +9,9 @@
 import { CommanderError } from "commander";
 import { AbortedError, isD365Error } from "../errors.js";
 import { createLogger, type Logger, silentLogger } from "../logging.js";
-import { runEmulatorCommand } from "./commands/emulator.js";
 import { CliContextImpl, type GlobalOptions } from "./context.js";
 import { UsageError } from "./errors.js";
-import { ExitCode, exitCodeForError } from "./exit-codes.js";
+import { ExitCode, effectiveErrorCode, exitCodeForError } from "./exit-codes.js";
 import { Output, type OutputStreams } from "./output.js";
 import { buildProgram } from "./program.js";
 import { redactingStream, SecretRedactor } from "./redact.js";
@@ -30,8 +29,13 @@ export interface MainOptions {
 export function errorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const flat = message.replace(/\s*\n\s*/g, " ").trim() || "Unknown error";
-  const code = isD365Error(error) ? error.code : "D365_UNEXPECTED";
-  return `d365fo: ${flat} [${code}]`;
+  return `d365fo: ${flat} [${displayCode(error)}]`;
+}
+
+/** The code shown to the user: the effective one (see exit-codes.ts), for D365 errors only. */
+function displayCode(error: unknown): string {
+  const code = effectiveErrorCode(error);
+  return code?.startsWith("D365_") ? code : "D365_UNEXPECTED";
 }
 
 function usageMessage(error: CommanderError): string {
@@ -50,6 +54,12 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     stdout: redactingStream(rawStreams.stdout, redactor),
     stderr: redactingStream(rawStreams.stderr, redactor),
   };
+
+  // `d365fo … | head` closes the pipe early: stop writing quietly instead of crashing on EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    const used = rawStreams.stdout === stream || rawStreams.stderr === stream;
+    if (used && stream.listenerCount("error") === 0) stream.on("error", ignoreBrokenPipe);
+  }
 
   const controller = new AbortController();
   if (options.signal) {
@@ -100,6 +110,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   try {
     // The emulator has its own options (some share names with ours): hand it the raw arguments.
     if (argv[2] === "emulator") {
+      const { runEmulatorCommand } = await import("./commands/emulator.js");
       return await runEmulatorCommand(argv.slice(3), controller.signal);
     }
     await program.parseAsync(argv);
@@ -128,6 +139,11 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   }
 }
 
+function ignoreBrokenPipe(error: NodeJS.ErrnoException): void {
+  if (error.code === "EPIPE") return;
+  throw error;
+}
+
 function reportFailure(
   output: Output,
   streams: OutputStreams,
@@ -142,7 +158,7 @@ function reportFailure(
     if (error.cause instanceof Error && error.cause.stack)
       streams.stderr.write(`Caused by: ${error.cause.stack}\n`);
   }
-  const code = isD365Error(error) ? error.code : "D365_UNEXPECTED";
+  const code = displayCode(error);
   const message = error instanceof Error ? error.message : String(error);
   const details = isD365Error(error)
     ? { status: error.status, requestId: error.requestId, activityId: error.activityId, url: error.url }

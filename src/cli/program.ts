@@ -4,19 +4,6 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { cacheCleanupCommand, cacheStatsCommand } from "./commands/cache.js";
-import { compareCommand } from "./commands/compare.js";
-import { doctorCommand } from "./commands/doctor.js";
-import { emulatorCommand } from "./commands/emulator.js";
-import { syncCommand, versionCommand } from "./commands/environment.js";
-import { entityCommand, enumCommand, labelCommand, searchCommand } from "./commands/metadata.js";
-import {
-  profileAddCommand,
-  profileDefaultCommand,
-  profileListCommand,
-  profileRemoveCommand,
-  profileShowCommand,
-} from "./commands/profile.js";
 import type { CliContext, GlobalOptions } from "./context.js";
 import type { OutputStreams } from "./output.js";
 
@@ -43,6 +30,14 @@ export function parsePositiveInt(value: string): number {
   return parsed;
 }
 
+export function parseNonNegativeInt(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) {
+    throw new InvalidArgumentError("must be an integer >= 0");
+  }
+  return parsed;
+}
+
 export function parseNonNegativeNumber(value: string): number {
   const parsed = Number(value);
   if (value.trim() === "" || !Number.isFinite(parsed) || parsed < 0) {
@@ -65,15 +60,24 @@ export const SEARCH_KINDS = [
 export function buildProgram(hooks: ProgramHooks): Command {
   const program = new Command("d365fo");
 
+  // Command modules load on demand: `profile list` should not pay for @azure/identity, undici
+  // or the emulator's generator.
   const run =
-    <A extends unknown[]>(handler: (ctx: CliContext, ...args: A) => Promise<number | undefined>) =>
+    <A extends unknown[]>(
+      load: () => Promise<(ctx: CliContext, ...args: A) => Promise<number | undefined>>,
+    ) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
       const globals = command.optsWithGlobals() as GlobalOptions;
       const ctx = hooks.createContext(globals);
+      const handler = await load();
       const code = await handler(ctx, ...(args.slice(0, -1) as A));
       hooks.setExitCode(code ?? 0);
     };
+  const profileCommands = () => import("./commands/profile.js");
+  const environmentCommands = () => import("./commands/environment.js");
+  const metadataCommands = () => import("./commands/metadata.js");
+  const cacheCommands = () => import("./commands/cache.js");
 
   program
     .description("Dynamics 365 Finance & Operations metadata client (module-versioned, shared cache)")
@@ -92,6 +96,11 @@ export function buildProgram(hooks: ProgramHooks): Command {
       "--timeout <ms>",
       "timeout in ms for a response to start, or a body to continue",
       parsePositiveInt,
+    )
+    .option(
+      "--retries <n>",
+      "retries of a failed request (429, 5xx, network); default 5",
+      parseNonNegativeInt,
     )
     .option("--json", "print one JSON document on stdout")
     .option("-v, --verbose", "debug logs and stack traces on stderr")
@@ -115,28 +124,31 @@ export function buildProgram(hooks: ProgramHooks): Command {
     )
     .option("--default", "make it the default profile")
     .option("-f, --force", "replace an existing profile")
-    .action(run(profileAddCommand));
+    .action(run(async () => (await profileCommands()).profileAddCommand));
   profile
     .command("list")
     .description("list profiles (secrets are never shown)")
-    .action(run(profileListCommand));
-  profile.command("show <name>").description("show one profile").action(run(profileShowCommand));
+    .action(run(async () => (await profileCommands()).profileListCommand));
+  profile
+    .command("show <name>")
+    .description("show one profile")
+    .action(run(async () => (await profileCommands()).profileShowCommand));
   profile
     .command("remove <name>")
     .alias("rm")
     .description("remove a profile")
-    .action(run(profileRemoveCommand));
+    .action(run(async () => (await profileCommands()).profileRemoveCommand));
   profile
     .command("default <name>")
     .description("make a profile the default")
-    .action(run(profileDefaultCommand));
+    .action(run(async () => (await profileCommands()).profileDefaultCommand));
 
   program
     .command("version")
     .description("the environment's version: installed modules and their hashes")
     .option("--modules", "list every installed module")
     .option("--cached", "answer from the cache's last detection instead of asking the environment")
-    .action(run(versionCommand));
+    .action(run(async () => (await environmentCommands()).versionCommand));
 
   program
     .command("sync")
@@ -146,7 +158,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     )
     .option("--no-wait", "fail instead of waiting when another process syncs the same version")
     .option("--no-progress", "no progress on stderr")
-    .action(run(syncCommand));
+    .action(run(async () => (await environmentCommands()).syncCommand));
 
   program
     .command("search <text...>")
@@ -155,36 +167,45 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option("--category <category>", "entity category, e.g. Master, Transaction")
     .option("--limit <n>", "hits per page (1-500)", parsePositiveInt, 20)
     .option("--offset <n>", "hits to skip", (v) => parseNonNegativeNumber(v), 0)
-    .action(run(searchCommand));
+    .action(run(async () => (await metadataCommands()).searchCommand));
 
   program
     .command("entity <name>")
     .description("a public entity's schema: labels, keys, enum types, navigation, actions")
-    .action(run(entityCommand));
+    .action(run(async () => (await metadataCommands()).entityCommand));
 
-  program.command("enum <name>").description("an enumeration's members with labels").action(run(enumCommand));
+  program
+    .command("enum <name>")
+    .description("an enumeration's members with labels")
+    .action(run(async () => (await metadataCommands()).enumCommand));
 
-  program.command("label <id>").description("a label's text, e.g. @SYS12345").action(run(labelCommand));
+  program
+    .command("label <id>")
+    .description("a label's text, e.g. @SYS12345")
+    .action(run(async () => (await metadataCommands()).labelCommand));
 
   program
     .command("compare <profileA> <profileB>")
     .description("compare two synced environments: modules and public entities")
-    .action(run(compareCommand));
+    .action(run(async () => (await import("./commands/compare.js")).compareCommand));
 
   const cache = program.command("cache").description("the local metadata cache");
-  cache.command("stats").description("sharing and storage statistics").action(run(cacheStatsCommand));
+  cache
+    .command("stats")
+    .description("sharing and storage statistics")
+    .action(run(async () => (await cacheCommands()).cacheStatsCommand));
   cache
     .command("cleanup")
     .description("remove versions no environment uses any more")
     .option("--dry-run", "only report what would be removed")
     .option("--retention-days <days>", "keep versions used within this many days", parseNonNegativeNumber)
-    .action(run(cacheCleanupCommand));
+    .action(run(async () => (await cacheCommands()).cacheCleanupCommand));
 
   program
     .command("doctor")
     .description("check Node, SQLite, permissions, and each profile's connectivity and authentication")
     .option("--offline", "local checks only")
-    .action(run(doctorCommand));
+    .action(run(async () => (await import("./commands/doctor.js")).doctorCommand));
 
   program
     .command("emulator")
@@ -193,7 +214,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .argument("[args...]")
-    .action(run(emulatorCommand));
+    .action(run(async () => (await import("./commands/emulator.js")).emulatorCommand));
 
   return program;
 }

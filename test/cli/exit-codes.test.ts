@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ProfileError, UsageError } from "../../src/cli/errors.js";
-import { ExitCode, exitCodeForError, exitCodeForErrorCode } from "../../src/cli/exit-codes.js";
+import {
+  ExitCode,
+  effectiveErrorCode,
+  exitCodeForError,
+  exitCodeForErrorCode,
+} from "../../src/cli/exit-codes.js";
 import {
   AbortedError,
   AuthenticationError,
@@ -53,6 +58,22 @@ describe("exit codes", () => {
     expect(exitCodeForErrorCode(undefined)).toBe(ExitCode.unexpected);
     expect(exitCodeForError(new Error("plain"))).toBe(ExitCode.unexpected);
     expect(exitCodeForError("string")).toBe(ExitCode.unexpected);
+  });
+
+  it("looks through version detection to the failure underneath", () => {
+    const auth = new VersionDetectionError("Could not read the installed modules", {
+      cause: new AuthenticationError("token refused"),
+    });
+    expect(effectiveErrorCode(auth)).toBe("D365_AUTH");
+    expect(exitCodeForError(auth)).toBe(4);
+    const network = new VersionDetectionError("x", {
+      cause: new Error("wrapped", { cause: new NetworkError("refused") }),
+    });
+    expect(exitCodeForError(network)).toBe(6);
+    // A precise top-level code is never overridden by its cause.
+    expect(exitCodeForError(new NotFoundError("x", { cause: new NetworkError("y") }))).toBe(5);
+    expect(exitCodeForError(new VersionDetectionError("no modules"))).toBe(9);
+    expect(exitCodeForError(new Error("plain", { cause: new ThrottledError("t", { attempts: 2 }) }))).toBe(7);
   });
 
   it("uses distinct exit codes for distinct kinds", () => {
