@@ -250,7 +250,8 @@ function modifyProperties(
   const ref = (p: PublicEntityPropertyJson): PropertyRef => ({ entity: e.Name, property: p.Name });
   if (kind < 0.45) {
     // Added properties: often a brand-new field (new label), sometimes an existing concept.
-    const names = new Set(e.Properties.map((p) => p.Name));
+    // Member names are unique across properties and navigation properties (one CSDL namespace per type).
+    const names = new Set([...e.Properties.map((p) => p.Name), ...e.NavigationProperties.map((n) => n.Name)]);
     const extra: PublicEntityPropertyJson[] = [];
     const wanted = rng.int(1, 3);
     for (let i = 0; i < wanted * 4 && extra.length < wanted; i++) {
