@@ -14,7 +14,17 @@
  * See docs/sync.md for the design and the measured figures.
  */
 import { EventEmitter, setMaxListeners } from "node:events";
-import { AbortedError, ConfigurationError, D365Error, SyncInProgressError } from "../errors.js";
+import {
+  AbortedError,
+  ConfigurationError,
+  type D365Error,
+  NetworkError,
+  ProtocolError,
+  ServerError,
+  SyncInProgressError,
+  ThrottledError,
+  TimeoutError,
+} from "../errors.js";
 import { type Logger, silentLogger } from "../logging.js";
 import type { DataEntity, Enumeration, Label, PublicEntity } from "../metadata/models.js";
 import type { TransferCounters } from "../metadata/source.js";
@@ -67,6 +77,17 @@ interface RunContext {
   differences?: NonNullable<SyncResult["differences"]>;
   /** Public entities expected (from the data entities' `DataServiceEnabled` + public name), if known. */
   expectedPublicEntities: number | null;
+}
+
+/** Failures worth another attempt from the stored state (not bad input, auth, or cancellation). */
+function isTransient(error: unknown): boolean {
+  return (
+    error instanceof NetworkError ||
+    error instanceof TimeoutError ||
+    error instanceof ServerError ||
+    error instanceof ThrottledError ||
+    error instanceof ProtocolError
+  );
 }
 
 function emptyTimings(): StepTimings {
@@ -123,6 +144,7 @@ export class SmartSyncManagerV2 extends EventEmitter<{ progress: [SyncProgressEv
   private readonly leaseTtlMs: number;
   private readonly pollIntervalMs: number;
   private readonly verifyModulesBeforeComplete: boolean;
+  private readonly phaseAttempts: number;
   private readonly extraCounters: SmartSyncManagerOptions["extraCounters"];
 
   constructor(options: SmartSyncManagerOptions) {
@@ -156,6 +178,7 @@ export class SmartSyncManagerV2 extends EventEmitter<{ progress: [SyncProgressEv
     this.leaseTtlMs = positive("leaseTtlMs", options.leaseTtlMs, 30_000);
     this.pollIntervalMs = positive("pollIntervalMs", options.pollIntervalMs, 250);
     this.verifyModulesBeforeComplete = options.verifyModulesBeforeComplete ?? true;
+    this.phaseAttempts = positive("phaseAttempts", options.phaseAttempts, 4);
     this.extraCounters = options.extraCounters ?? [];
   }
 
@@ -384,7 +407,31 @@ export class SmartSyncManagerV2 extends EventEmitter<{ progress: [SyncProgressEv
     return hasStoredWork ? "resumed" : "synced";
   }
 
-  private async syncCollection(ctx: RunContext, versionId: number, phase: SyncPhase): Promise<void> {
+  /**
+   * Runs a phase, and when it fails with a transient error the HTTP client's own retries could
+   * not hide (a body cut off mid-stream cannot be retried per request once items were yielded),
+   * runs it again from what is stored: the same resume path a restarted process takes.
+   */
+  private async withResume(ctx: RunContext, step: SyncStep, body: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await body();
+        return;
+      } catch (error) {
+        if (ctx.signal.aborted || attempt >= this.phaseAttempts || !isTransient(error)) throw error;
+        this.logger.warn(
+          { step, attempt, err: { code: (error as D365Error).code, message: (error as Error).message } },
+          "transient failure; resuming the step from what is stored",
+        );
+      }
+    }
+  }
+
+  private syncCollection(ctx: RunContext, versionId: number, phase: SyncPhase): Promise<void> {
+    return this.withResume(ctx, phase as SyncStep, () => this.syncCollectionOnce(ctx, versionId, phase));
+  }
+
+  private async syncCollectionOnce(ctx: RunContext, versionId: number, phase: SyncPhase): Promise<void> {
     const state = this.store.getSyncState(versionId);
     const step = phase as SyncStep;
     if (phase === "publicEntities") {
@@ -442,8 +489,12 @@ export class SmartSyncManagerV2 extends EventEmitter<{ progress: [SyncProgressEv
     this.emitProgress(ctx, { step, done, total: done, estimator, stepDone: true });
   }
 
+  private syncLabels(ctx: RunContext, versionId: number): Promise<void> {
+    return this.withResume(ctx, "labels", () => this.syncLabelsOnce(ctx, versionId));
+  }
+
   /** Every label the version's definitions use and the store lacks, per language. */
-  private async syncLabels(ctx: RunContext, versionId: number): Promise<void> {
+  private async syncLabelsOnce(ctx: RunContext, versionId: number): Promise<void> {
     const missingByLanguage = ctx.languages.map((language) => ({
       language,
       ids: this.store.listMissingLabelIds(versionId, language),
@@ -735,7 +786,6 @@ export class SmartSyncManagerV2 extends EventEmitter<{ progress: [SyncProgressEv
         cause: error,
       });
     }
-    if (error instanceof D365Error) return error;
     return error;
   }
 }

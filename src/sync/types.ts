@@ -154,6 +154,11 @@ export interface SmartSyncManagerOptions {
   /** How often a waiting process looks at the lease / version status (default 250 ms). */
   pollIntervalMs?: number;
   /**
+   * Attempts per step when it fails with a transient error after the HTTP client's own retries
+   * (each attempt resumes from what is stored; default 4).
+   */
+  phaseAttempts?: number;
+  /**
    * Ask the environment for its modules again before completing a version, so an upgrade that
    * happened during a long sync cannot be stored under the old module set (default true).
    */
