@@ -79,15 +79,23 @@ function buildCommand(): Command {
     .option("--client-secret <secret>", "its secret (with --client-id)")
     .option("--log-level <level>", "pino level for stderr logs", "info")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      // Help goes to stderr (stdout carries only the JSON line); errors are thrown, not printed.
+      writeOut: (s) => process.stderr.write(s),
+      writeErr: () => {},
+    });
 }
 
-/** Parses emulator CLI arguments (user arguments only, without node and script paths). */
-export function parseEmulatorArgs(argv: readonly string[]): EmulatorCliOptions {
+/**
+ * Parses emulator CLI arguments (user arguments only, without node and script paths). Returns
+ * undefined when `--help` was asked for (the help text went to stderr).
+ */
+export function parseEmulatorArgs(argv: readonly string[]): EmulatorCliOptions | undefined {
   const command = buildCommand();
   try {
     command.parse([...argv], { from: "user" });
   } catch (error) {
+    if (error instanceof CommanderError && error.code === "commander.helpDisplayed") return undefined;
     if (error instanceof CommanderError) {
       throw new ConfigurationError(error.message.replace(/^error: /, ""), { cause: error });
     }
@@ -158,7 +166,9 @@ export function describeEmulator(emulator: RunningEmulator): Record<string, unkn
  * SIGTERM (or `signal` aborts), then closes cleanly. Throws ConfigurationError on bad arguments.
  */
 export async function runEmulatorCli(argv: readonly string[], signal?: AbortSignal): Promise<void> {
-  const options = emulatorOptionsFromCli(parseEmulatorArgs(argv));
+  const parsed = parseEmulatorArgs(argv);
+  if (!parsed) return;
+  const options = emulatorOptionsFromCli(parsed);
   const emulator = await startEmulator(options);
   process.stdout.write(`${JSON.stringify(describeEmulator(emulator))}\n`);
   await new Promise<void>((resolve) => {
