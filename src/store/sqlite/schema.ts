@@ -277,17 +277,19 @@ CREATE INDEX idx_version_labels_text ON version_labels(label_text_id);
 
 /**
  * Full-text index over definitions and label texts, each indexed once. Contentless (the texts live
- * in their tables); the rowid encodes what a row is: `ref_id * 8 + kind` (see `SEARCH_KIND_CODES`).
- * Columns: `name` (identifier or label text), `words` (identifier split into words, plus the
- * entity set / collection name and its words).
+ * in their tables); the rowid encodes what a row is (see `searchRowId`). Columns: `name` (the
+ * identifier), `collection` (entity set / public collection name), `words` (both split into
+ * words), `text` (label text). `_` is a token character so an identifier is one token in `name`.
  */
 const SEARCH_INDEX = `
 CREATE VIRTUAL TABLE metadata_search_v2 USING fts5(
   name,
+  collection,
   words,
+  text,
   content = '',
   contentless_delete = 1,
-  tokenize = 'unicode61 remove_diacritics 2'
+  tokenize = "unicode61 remove_diacritics 2 tokenchars '_'"
 );
 `;
 
@@ -330,7 +332,7 @@ export const EXPECTED_TABLES = [
   "sync_phases",
 ] as const;
 
-/** FTS rowid kind codes: rowid = ref_id * 8 + code. */
+/** Kind codes of full-text rows. */
 export const SEARCH_KIND_CODES = {
   dataEntity: 1,
   publicEntity: 2,
@@ -340,3 +342,29 @@ export const SEARCH_KIND_CODES = {
   action: 6,
   label: 7,
 } as const;
+
+export type SearchKindName = keyof typeof SEARCH_KIND_CODES;
+
+/** Child items (properties, actions, members) per definition that a full-text rowid can address. */
+export const MAX_SEARCH_ORDINAL = 65_536;
+
+/**
+ * Full-text rowid: `(ownerId × 65 536 + ordinal) × 8 + kind`. `ownerId` is the definition (public
+ * entity for properties and actions, enumeration for members, else the item itself) and `ordinal`
+ * the child's position, so scoping a hit to a version needs only the owner, straight from the rowid.
+ */
+export function searchRowId(ownerId: number, ordinal: number, kind: SearchKindName): number {
+  return (ownerId * MAX_SEARCH_ORDINAL + ordinal) * 8 + SEARCH_KIND_CODES[kind];
+}
+
+export function decodeSearchRowId(rowid: number): { ownerId: number; ordinal: number; code: number } {
+  const code = rowid % 8;
+  const item = (rowid - code) / 8;
+  const ordinal = item % MAX_SEARCH_ORDINAL;
+  return { ownerId: (item - ordinal) / MAX_SEARCH_ORDINAL, ordinal, code };
+}
+
+/** SQL expression of the same encoding (for deletes computed in SQL). */
+export function searchRowIdSql(ownerExpr: string, ordinalExpr: string, kind: SearchKindName): string {
+  return `((${ownerExpr}) * ${MAX_SEARCH_ORDINAL} + (${ordinalExpr})) * 8 + ${SEARCH_KIND_CODES[kind]}`;
+}

@@ -1,243 +1,339 @@
 /**
- * Full-text search over the deduplicated index: the FTS5 table holds each definition and label
- * text once; a hit belongs to the queried version only if its definition (or label text) is a
- * member of that version. One statement per query shape (cached by SQL text): match, scope to the
- * version, filter, rank (exact name, name prefix, bm25) and page, with the total in a window count.
+ * Full-text search over the deduplicated index. The FTS5 table holds each definition and label
+ * text once; a hit belongs to the queried version when its owning definition (decoded from the
+ * rowid) is a member of the version. Scoping and filtering run in memory against a per-version
+ * `VersionScope` (definition ids and their filter attributes, label texts and their owners), built
+ * once per version and process; the database does only what it is fast at:
+ *
+ * 1. name tier query `{name collection} : ^ "key"*` with bm25 (tier 1; `^ "key"` marks tier 0),
+ * 2. the full query's rowids (tier 2 and `total`),
+ * 3. bm25 of the full query only when the requested page reaches tier 2,
+ * 4. details (names, label ids) for the page's hits only.
  */
 
 import { buildFtsMatch, meaningfulTerms, nameKey, splitIdentifierWords } from "../search-terms.js";
 import type { SearchKind, StoreSearchHit, StoreSearchQuery, StoreSearchResult } from "../types.js";
-import { SEARCH_KIND_CODES } from "./schema.js";
+import type { SqliteStatement } from "./database.js";
+import { decodeSearchRowId, SEARCH_KIND_CODES } from "./schema.js";
 
-type Prepare = (sql: string) => {
-  all(...params: unknown[]): unknown[];
-  get(...params: unknown[]): unknown;
+type Prepare = (sql: string) => SqliteStatement;
+
+const KIND_BY_CODE: Record<number, SearchKind> = Object.fromEntries(
+  Object.entries(SEARCH_KIND_CODES).map(([kind, code]) => [code, kind as SearchKind]),
+);
+
+/** bm25 column weights: name, collection, words, label text. */
+const BM25 = "bm25(metadata_search_v2, 10.0, 5.0, 4.0, 2.0)";
+
+interface DefinitionAttributes {
+  readOnly: boolean | null;
+  category: string | null;
+  dataServiceEnabled: boolean | null;
+}
+
+type LabelOwnerKind = "dataEntity" | "publicEntity" | "enumeration";
+
+/** What the search needs to know about one version, in memory. */
+export interface VersionScope {
+  publicEntities: Map<number, DefinitionAttributes>;
+  dataEntities: Map<number, DefinitionAttributes>;
+  enumerations: Set<number>;
+  /** Label text id → label id and language, for the texts the version uses. */
+  labelTexts: Map<number, { labelId: string; language: string }>;
+  /** Label id → definitions of the version carrying it. */
+  labelOwners: Map<string, { kind: LabelOwnerKind; id: number }[]>;
+}
+
+const NO_ATTRIBUTES: DefinitionAttributes = { readOnly: null, category: null, dataServiceEnabled: null };
+
+export function loadVersionScope(prepare: Prepare, versionId: number): VersionScope {
+  const labelOwners = new Map<string, { kind: LabelOwnerKind; id: number }[]>();
+  const own = (labelId: string | null, kind: LabelOwnerKind, id: number) => {
+    if (!labelId) return;
+    const list = labelOwners.get(labelId);
+    if (list) list.push({ kind, id });
+    else labelOwners.set(labelId, [{ kind, id }]);
+  };
+  const dataEntities = new Map<number, DefinitionAttributes>();
+  const byPublicName = new Map<string, DefinitionAttributes>();
+  for (const [id, publicName, labelId, category, dse, readOnly] of prepare(
+    `SELECT d.id, d.public_entity_name, d.label_id, d.entity_category, d.data_service_enabled, d.is_read_only
+     FROM version_data_entities v CROSS JOIN data_entities d ON d.id = v.data_entity_id
+     WHERE v.global_version_id = ?`,
+  )
+    .raw()
+    .all(versionId) as [number, string | null, string | null, string | null, number, number][]) {
+    const attributes = { readOnly: readOnly === 1, category, dataServiceEnabled: dse === 1 };
+    dataEntities.set(id, attributes);
+    if (publicName) byPublicName.set(publicName, attributes);
+    own(labelId, "dataEntity", id);
+  }
+  const publicEntities = new Map<number, DefinitionAttributes>();
+  for (const [id, name, labelId, readOnly] of prepare(
+    `SELECT p.id, p.name, p.label_id, p.is_read_only
+     FROM version_public_entities v CROSS JOIN public_entities p ON p.id = v.public_entity_id
+     WHERE v.global_version_id = ?`,
+  )
+    .raw()
+    .all(versionId) as [number, string, string | null, number][]) {
+    const dataEntity = byPublicName.get(name) ?? NO_ATTRIBUTES;
+    publicEntities.set(id, {
+      readOnly: readOnly === 1,
+      category: dataEntity.category,
+      dataServiceEnabled: dataEntity.dataServiceEnabled,
+    });
+    own(labelId, "publicEntity", id);
+  }
+  const enumerations = new Set<number>();
+  for (const [id, labelId] of prepare(
+    `SELECT e.id, e.label_id FROM version_enumerations v CROSS JOIN enumerations e ON e.id = v.enumeration_id
+     WHERE v.global_version_id = ?`,
+  )
+    .raw()
+    .all(versionId) as [number, string | null][]) {
+    enumerations.add(id);
+    own(labelId, "enumeration", id);
+  }
+  const labelTexts = new Map<number, { labelId: string; language: string }>();
+  for (const [id, labelId, language] of prepare(
+    `SELECT lt.id, lt.label_id, lt.language FROM version_labels vl
+     CROSS JOIN labels_cache lt ON lt.id = vl.label_text_id WHERE vl.global_version_id = ?`,
+  )
+    .raw()
+    .all(versionId) as [number, string, string][]) {
+    labelTexts.set(id, { labelId, language });
+  }
+  return { publicEntities, dataEntities, enumerations, labelTexts, labelOwners };
+}
+
+interface Candidate {
+  rowid: number;
+  kind: SearchKind;
+  ownerId: number;
+  ordinal: number;
+  tier: number;
+  score: number;
+  /** For label hits: the definition carrying the label. */
+  labelOwner?: { kind: LabelOwnerKind; id: number };
+}
+
+interface Filters {
+  category?: string;
+  dataServiceEnabled?: boolean;
+  readOnly?: boolean;
+}
+
+function passes(attributes: DefinitionAttributes | undefined, filters: Filters): boolean {
+  const a = attributes ?? NO_ATTRIBUTES;
+  if (filters.category !== undefined && a.category !== filters.category) return false;
+  if (filters.dataServiceEnabled !== undefined && a.dataServiceEnabled !== filters.dataServiceEnabled)
+    return false;
+  if (filters.readOnly !== undefined && a.readOnly !== filters.readOnly) return false;
+  return true;
+}
+
+function attributesOf(
+  scope: VersionScope,
+  kind: LabelOwnerKind,
+  id: number,
+): DefinitionAttributes | undefined {
+  if (kind === "dataEntity") return scope.dataEntities.get(id);
+  if (kind === "publicEntity") return scope.publicEntities.get(id);
+  return scope.enumerations.has(id) ? NO_ATTRIBUTES : undefined;
+}
+
+const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
+export function runSearch(
+  prepare: Prepare,
+  scopeOf: (versionId: number) => VersionScope,
+  query: StoreSearchQuery,
+  resolveLabels: (ids: string[]) => Map<string, string>,
+): StoreSearchResult {
+  const match = buildFtsMatch(query.terms ?? [], query.prefixLastTerm === true);
+  if (match === null) return { hits: [], total: 0 };
+  const kinds = new Set<SearchKind>(
+    query.kinds && query.kinds.length > 0 ? query.kinds : (Object.keys(SEARCH_KIND_CODES) as SearchKind[]),
+  );
+  const limit = Math.max(0, Math.floor(Number(query.limit) || 0));
+  const offset = Math.max(0, Math.floor(Number(query.offset) || 0));
+  const language = (query.language ?? "en-us").toLowerCase();
+  const filters: Filters = {
+    category: query.entityCategory,
+    dataServiceEnabled: query.dataServiceEnabled,
+    readOnly: query.isReadOnly,
+  };
+  const scope = scopeOf(query.versionId);
+  const key = nameKey(query.terms);
+
+  // Tier 0/1 from the name and collection columns; tier 2 from the full query.
+  const tierOf = new Map<number, { tier: number; score: number }>();
+  if (key !== "") {
+    const exact = new Set(
+      prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
+        .pluck()
+        .all(`{name collection} : ^ ${quote(key)}`) as number[],
+    );
+    for (const [rowid, score] of prepare(
+      `SELECT rowid, ${BM25} FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?`,
+    )
+      .raw()
+      .all(`{name collection} : ^ ${quote(key)}*`) as [number, number][]) {
+      tierOf.set(rowid, { tier: exact.has(rowid) ? 0 : 1, score });
+    }
+  }
+  const fullRowids = prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
+    .pluck()
+    .all(match) as number[];
+
+  const candidates: Candidate[] = [];
+  const consider = (rowid: number) => {
+    const { ownerId, ordinal, code } = decodeSearchRowId(rowid);
+    const kind = KIND_BY_CODE[code];
+    if (!kind || !kinds.has(kind)) return;
+    const named = tierOf.get(rowid);
+    const tier = named?.tier ?? 2;
+    const score = named?.score ?? Number.NaN;
+    switch (kind) {
+      case "dataEntity":
+        if (scope.dataEntities.has(ownerId) && passes(scope.dataEntities.get(ownerId), filters)) break;
+        return;
+      case "publicEntity":
+      case "property":
+      case "action":
+        if (scope.publicEntities.has(ownerId) && passes(scope.publicEntities.get(ownerId), filters)) break;
+        return;
+      case "enumeration":
+      case "enumMember":
+        if (scope.enumerations.has(ownerId) && passes(NO_ATTRIBUTES, filters)) break;
+        return;
+      case "label": {
+        const text = scope.labelTexts.get(ownerId);
+        if (!text || text.language !== language) return;
+        for (const owner of scope.labelOwners.get(text.labelId) ?? []) {
+          if (!passes(attributesOf(scope, owner.kind, owner.id), filters)) continue;
+          candidates.push({ rowid, kind, ownerId, ordinal, tier: 2, score, labelOwner: owner });
+        }
+        return;
+      }
+      default:
+        return;
+    }
+    candidates.push({ rowid, kind, ownerId, ordinal, tier, score });
+  };
+  for (const rowid of tierOf.keys()) consider(rowid);
+  for (const rowid of fullRowids) if (!tierOf.has(rowid)) consider(rowid);
+
+  const total = candidates.length;
+  if (limit === 0 || offset >= total) return { hits: [], total };
+  const namedCount = candidates.reduce((n, c) => n + (c.tier < 2 ? 1 : 0), 0);
+  if (offset + limit > namedCount && namedCount < total) {
+    // The page reaches tier 2: rank the full-text matches by bm25.
+    const scores = new Map<number, number>();
+    for (const [rowid, score] of prepare(
+      `SELECT rowid, ${BM25} FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?`,
+    )
+      .raw()
+      .all(match) as [number, number][]) {
+      scores.set(rowid, score);
+    }
+    for (const c of candidates) if (c.tier === 2) c.score = scores.get(c.rowid) ?? 0;
+  }
+  candidates.sort(
+    (a, b) =>
+      a.tier - b.tier ||
+      (a.tier === 2 && Number.isNaN(a.score) ? 0 : a.score - b.score) ||
+      a.rowid - b.rowid ||
+      (a.labelOwner?.id ?? 0) - (b.labelOwner?.id ?? 0),
+  );
+  const page = candidates.slice(offset, offset + limit);
+  const terms = meaningfulTerms(query.terms).map((t) => t.toLowerCase());
+  const hits = page.map((c) => materialize(prepare, c, terms, key));
+  const missing = [...new Set(hits.filter((h) => h.labelId && h.labelText === null).map((h) => h.labelId!))];
+  if (missing.length > 0) {
+    const texts = resolveLabels(missing);
+    for (const hit of hits)
+      if (hit.labelId && hit.labelText === null) hit.labelText = texts.get(hit.labelId) ?? null;
+  }
+  return { hits, total };
+}
+
+const DETAILS: Record<Exclude<SearchKind, "label">, string> = {
+  dataEntity: "SELECT name, public_collection_name AS alt, label_id FROM data_entities WHERE id = ?",
+  publicEntity: "SELECT name, entity_set_name AS alt, label_id FROM public_entities WHERE id = ?",
+  enumeration: "SELECT name, NULL AS alt, label_id FROM enumerations WHERE id = ?",
+  property: `SELECT p.name AS owner, ep.name, ep.label_id FROM entity_properties ep
+    CROSS JOIN public_entities p ON p.id = ep.entity_id WHERE ep.entity_id = ? AND ep.property_order = ?`,
+  action: `SELECT p.name AS owner, a.name, NULL AS label_id FROM entity_actions a
+    CROSS JOIN public_entities p ON p.id = a.entity_id WHERE a.entity_id = ? AND a.action_order = ?`,
+  enumMember: `SELECT e.name AS owner, m.name, m.label_id FROM enumeration_members m
+    CROSS JOIN enumerations e ON e.id = m.enumeration_id WHERE m.enumeration_id = ? AND m.member_order = ?`,
 };
 
-const ALL_KINDS: readonly SearchKind[] = [
-  "dataEntity",
-  "publicEntity",
-  "property",
-  "enumeration",
-  "enumMember",
-  "action",
-  "label",
-];
-
-interface HitRow {
-  kind: SearchKind;
-  owner_kind: SearchKind | null;
+interface Details {
+  owner?: string;
   name: string;
-  member_name: string | null;
-  match_name: string | null;
-  alt_name: string | null;
+  alt?: string | null;
   label_id: string | null;
-  label_text: string | null;
-  score: number;
-  tier: number;
-  total: number;
-}
-
-/** Data entity of a public entity within the version (for category / OData-enabled filters). */
-const dataEntityOf = (
-  publicAlias: string,
-) => `LEFT JOIN data_entities de ON de.public_entity_name = ${publicAlias}.name
-  AND EXISTS (SELECT 1 FROM version_data_entities vd WHERE vd.data_entity_id = de.id AND vd.global_version_id = @v)`;
-
-function branches(kinds: ReadonlySet<SearchKind>, needDataEntity: boolean): string[] {
-  const code = SEARCH_KIND_CODES;
-  const deCols = needDataEntity ? "de.entity_category, de.data_service_enabled" : "NULL, NULL";
-  const out: string[] = [];
-  if (kinds.has("dataEntity")) {
-    out.push(`SELECT 'dataEntity' AS kind, NULL AS owner_kind, d.name AS name, NULL AS member_name,
-        d.name AS match_name, d.public_collection_name AS alt_name, d.label_id AS label_id, NULL AS label_text,
-        m.score AS score, d.entity_category AS category, d.data_service_enabled AS dse, d.is_read_only AS ro
-      FROM m JOIN data_entities d ON d.id = (m.r >> 3)
-      JOIN version_data_entities v ON v.global_version_id = @v AND v.name = d.name AND v.data_entity_id = d.id
-      WHERE (m.r & 7) = ${code.dataEntity}`);
-  }
-  if (kinds.has("publicEntity")) {
-    out.push(`SELECT 'publicEntity', NULL, p.name, NULL, p.name, p.entity_set_name, p.label_id, NULL, m.score,
-        ${deCols}, p.is_read_only
-      FROM m JOIN public_entities p ON p.id = (m.r >> 3)
-      JOIN version_public_entities v ON v.global_version_id = @v AND v.name = p.name AND v.public_entity_id = p.id
-      ${needDataEntity ? dataEntityOf("p") : ""}
-      WHERE (m.r & 7) = ${code.publicEntity}`);
-  }
-  if (kinds.has("property")) {
-    out.push(`SELECT 'property', NULL, p.name, ep.name, ep.name, NULL, ep.label_id, NULL, m.score,
-        ${deCols}, p.is_read_only
-      FROM m JOIN entity_properties ep ON ep.id = (m.r >> 3)
-      JOIN public_entities p ON p.id = ep.entity_id
-      JOIN version_public_entities v ON v.global_version_id = @v AND v.name = p.name AND v.public_entity_id = p.id
-      ${needDataEntity ? dataEntityOf("p") : ""}
-      WHERE (m.r & 7) = ${code.property}`);
-  }
-  if (kinds.has("action")) {
-    out.push(`SELECT 'action', NULL, p.name, a.name, a.name, NULL, NULL, NULL, m.score,
-        ${deCols}, p.is_read_only
-      FROM m JOIN entity_actions a ON a.id = (m.r >> 3)
-      JOIN public_entities p ON p.id = a.entity_id
-      JOIN version_public_entities v ON v.global_version_id = @v AND v.name = p.name AND v.public_entity_id = p.id
-      ${needDataEntity ? dataEntityOf("p") : ""}
-      WHERE (m.r & 7) = ${code.action}`);
-  }
-  if (kinds.has("enumeration")) {
-    out.push(`SELECT 'enumeration', NULL, e.name, NULL, e.name, NULL, e.label_id, NULL, m.score, NULL, NULL, NULL
-      FROM m JOIN enumerations e ON e.id = (m.r >> 3)
-      JOIN version_enumerations v ON v.global_version_id = @v AND v.name = e.name AND v.enumeration_id = e.id
-      WHERE (m.r & 7) = ${code.enumeration}`);
-  }
-  if (kinds.has("enumMember")) {
-    out.push(`SELECT 'enumMember', NULL, e.name, em.name, em.name, NULL, em.label_id, NULL, m.score, NULL, NULL, NULL
-      FROM m JOIN enumeration_members em ON em.id = (m.r >> 3)
-      JOIN enumerations e ON e.id = em.enumeration_id
-      JOIN version_enumerations v ON v.global_version_id = @v AND v.name = e.name AND v.enumeration_id = e.id
-      WHERE (m.r & 7) = ${code.enumMember}`);
-  }
-  if (kinds.has("label")) {
-    const labelFrom = `FROM m JOIN labels_cache lt ON lt.id = (m.r >> 3) AND lt.language = @lang
-      JOIN version_labels vl ON vl.global_version_id = @v AND vl.label_text_id = lt.id`;
-    out.push(`SELECT 'label', 'dataEntity', d.name, NULL, NULL, NULL, lt.label_id, lt.label_text, m.score,
-        d.entity_category, d.data_service_enabled, d.is_read_only
-      ${labelFrom}
-      JOIN data_entities d ON d.label_id = lt.label_id
-      JOIN version_data_entities v ON v.global_version_id = @v AND v.name = d.name AND v.data_entity_id = d.id
-      WHERE (m.r & 7) = ${code.label}`);
-    out.push(`SELECT 'label', 'publicEntity', p.name, NULL, NULL, NULL, lt.label_id, lt.label_text, m.score,
-        ${deCols}, p.is_read_only
-      ${labelFrom}
-      JOIN public_entities p ON p.label_id = lt.label_id
-      JOIN version_public_entities v ON v.global_version_id = @v AND v.name = p.name AND v.public_entity_id = p.id
-      ${needDataEntity ? dataEntityOf("p") : ""}
-      WHERE (m.r & 7) = ${code.label}`);
-    out.push(`SELECT 'label', 'enumeration', e.name, NULL, NULL, NULL, lt.label_id, lt.label_text, m.score,
-        NULL, NULL, NULL
-      ${labelFrom}
-      JOIN enumerations e ON e.label_id = lt.label_id
-      JOIN version_enumerations v ON v.global_version_id = @v AND v.name = e.name AND v.enumeration_id = e.id
-      WHERE (m.r & 7) = ${code.label}`);
-  }
-  return out;
-}
-
-function buildSql(kinds: ReadonlySet<SearchKind>, query: StoreSearchQuery): { page: string; count: string } {
-  const needDataEntity = query.entityCategory !== undefined || query.dataServiceEnabled !== undefined;
-  const filters: string[] = [];
-  if (query.entityCategory !== undefined) filters.push("category = @cat");
-  if (query.dataServiceEnabled !== undefined) filters.push("dse = @dse");
-  if (query.isReadOnly !== undefined) filters.push("ro = @ro");
-  const where = filters.length > 0 ? `WHERE ${filters.join(" AND ")}` : "";
-  const head = `WITH m AS MATERIALIZED (
-      SELECT rowid AS r, bm25(metadata_search_v2, 10.0, 4.0) AS score
-      FROM metadata_search_v2 WHERE metadata_search_v2 MATCH @match),
-    h (kind, owner_kind, name, member_name, match_name, alt_name, label_id, label_text, score, category, dse, ro)
-      AS (${branches(kinds, needDataEntity).join("\nUNION ALL\n")})`;
-  const tier = `CASE
-      WHEN lower(match_name) = @key OR lower(alt_name) = @key THEN 0
-      WHEN substr(lower(match_name), 1, @keylen) = @key OR substr(lower(alt_name), 1, @keylen) = @key THEN 1
-      ELSE 2 END`;
-  return {
-    page: `${head}
-      SELECT kind, owner_kind, name, member_name, match_name, alt_name, label_id, label_text, score,
-        ${tier} AS tier, COUNT(*) OVER () AS total
-      FROM h ${where}
-      ORDER BY tier, score, name, member_name
-      LIMIT @limit OFFSET @offset`,
-    count: `${head} SELECT COUNT(*) AS total FROM h ${where}`,
-  };
 }
 
 function containsAll(haystack: string, terms: readonly string[]): boolean {
   return terms.every((t) => haystack.includes(t));
 }
 
-function toHit(row: HitRow, terms: readonly string[], labels: ReadonlyMap<string, string>): StoreSearchHit {
-  let matchedField: string;
-  let matchedText: string;
-  switch (row.kind) {
-    case "label":
-      matchedField = "label";
-      matchedText = row.label_text ?? "";
-      break;
-    case "property":
-      matchedField = "property";
-      matchedText = row.member_name ?? "";
-      break;
-    case "enumMember":
-      matchedField = "member";
-      matchedText = row.member_name ?? "";
-      break;
-    case "action":
-      matchedField = "action";
-      matchedText = row.member_name ?? "";
-      break;
-    default: {
-      const name = row.match_name ?? row.name;
-      const nameText = `${name} ${splitIdentifierWords(name)}`.toLowerCase();
-      const alt = row.alt_name ?? "";
-      const altText = `${alt} ${splitIdentifierWords(alt)}`.toLowerCase();
-      const useAlt = alt !== "" && !containsAll(nameText, terms) && containsAll(altText, terms);
-      matchedField = useAlt ? "collection" : "name";
-      matchedText = useAlt ? alt : name;
-    }
+function materialize(prepare: Prepare, c: Candidate, terms: readonly string[], key: string): StoreSearchHit {
+  const score = Number.isNaN(c.score) ? 0 : c.score;
+  if (c.kind === "label") {
+    const owner = c.labelOwner!;
+    const text = prepare("SELECT label_id, label_text FROM labels_cache WHERE id = ?").get(c.ownerId) as {
+      label_id: string;
+      label_text: string;
+    };
+    const definition = prepare(DETAILS[owner.kind]).get(owner.id) as Details;
+    return {
+      kind: "label",
+      ownerKind: owner.kind,
+      name: definition.name,
+      matchedField: "label",
+      matchedText: text.label_text,
+      tier: c.tier,
+      score,
+      labelId: text.label_id,
+      labelText: text.label_text,
+    };
   }
-  const hit: StoreSearchHit = {
-    kind: row.kind,
-    name: row.name,
-    matchedField,
-    matchedText,
-    tier: row.tier,
-    score: row.score,
-    labelId: row.label_id,
-    labelText: row.label_text ?? (row.label_id ? (labels.get(row.label_id) ?? null) : null),
+  if (c.kind === "property" || c.kind === "action" || c.kind === "enumMember") {
+    const d = prepare(DETAILS[c.kind]).get(c.ownerId, c.ordinal) as Details;
+    return {
+      kind: c.kind,
+      name: d.owner ?? "",
+      memberName: d.name,
+      matchedField: c.kind === "enumMember" ? "member" : c.kind,
+      matchedText: d.name,
+      tier: c.tier,
+      score,
+      labelId: d.label_id,
+      labelText: null,
+    };
+  }
+  const d = prepare(DETAILS[c.kind]).get(c.ownerId) as Details;
+  const alt = d.alt ?? "";
+  let useAlt: boolean;
+  if (c.tier < 2) {
+    useAlt = !d.name.toLowerCase().startsWith(key) && alt.toLowerCase().startsWith(key);
+  } else {
+    const nameText = `${d.name} ${splitIdentifierWords(d.name)}`.toLowerCase();
+    const altText = `${alt} ${splitIdentifierWords(alt)}`.toLowerCase();
+    useAlt = alt !== "" && !containsAll(nameText, terms) && containsAll(altText, terms);
+  }
+  return {
+    kind: c.kind,
+    name: d.name,
+    matchedField: useAlt ? "collection" : "name",
+    matchedText: useAlt ? alt : d.name,
+    tier: c.tier,
+    score,
+    labelId: d.label_id,
+    labelText: null,
   };
-  if (row.member_name !== null) hit.memberName = row.member_name;
-  if (row.owner_kind !== null) hit.ownerKind = row.owner_kind;
-  return hit;
-}
-
-export function runSearch(
-  prepare: Prepare,
-  query: StoreSearchQuery,
-  resolveLabels: (ids: string[]) => Map<string, string>,
-): StoreSearchResult {
-  const match = buildFtsMatch(query.terms ?? [], query.prefixLastTerm === true);
-  const limit = Math.max(0, Math.floor(Number(query.limit) || 0));
-  const offset = Math.max(0, Math.floor(Number(query.offset) || 0));
-  if (match === null) return { hits: [], total: 0 };
-  const kinds = new Set<SearchKind>(
-    query.kinds && query.kinds.length > 0 ? query.kinds.filter((k) => ALL_KINDS.includes(k)) : ALL_KINDS,
-  );
-  if (kinds.size === 0) return { hits: [], total: 0 };
-  const key = nameKey(query.terms);
-  const params: Record<string, unknown> = {
-    match,
-    v: query.versionId,
-    lang: (query.language ?? "en-us").toLowerCase(),
-    key,
-    keylen: key.length,
-    limit,
-    offset,
-  };
-  if (query.entityCategory !== undefined) params.cat = query.entityCategory;
-  if (query.dataServiceEnabled !== undefined) params.dse = query.dataServiceEnabled ? 1 : 0;
-  if (query.isReadOnly !== undefined) params.ro = query.isReadOnly ? 1 : 0;
-  const sql = buildSql(kinds, query);
-  const countParams = { ...params };
-  delete countParams.limit;
-  delete countParams.offset;
-  delete countParams.key;
-  delete countParams.keylen;
-  if (!kinds.has("label")) delete countParams.lang;
-  if (!kinds.has("label")) delete params.lang;
-  const rows = limit === 0 ? [] : (prepare(sql.page).all(params) as HitRow[]);
-  const total =
-    rows.length > 0 ? rows[0].total : ((prepare(sql.count).get(countParams) as { total: number }).total ?? 0);
-  const labelIds = [
-    ...new Set(rows.filter((r) => r.label_id && r.label_text === null).map((r) => r.label_id!)),
-  ];
-  const labels = labelIds.length > 0 ? resolveLabels(labelIds) : new Map<string, string>();
-  const terms = meaningfulTerms(query.terms).map((t) => t.toLowerCase());
-  return { hits: rows.map((r) => toHit(r, terms, labels)), total };
 }

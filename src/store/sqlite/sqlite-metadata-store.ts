@@ -45,8 +45,8 @@ import {
   toEnvironmentRecord,
   toVersionRecord,
 } from "./rows.js";
-import { type Migration, SEARCH_KIND_CODES } from "./schema.js";
-import { runSearch } from "./search.js";
+import { MAX_SEARCH_ORDINAL, type Migration, searchRowId, searchRowIdSql } from "./schema.js";
+import { loadVersionScope, runSearch, type VersionScope } from "./search.js";
 
 const SYNC_PHASES: readonly SyncPhase[] = ["dataEntities", "publicEntities", "enumerations", "labels"];
 
@@ -56,8 +56,22 @@ const ENVIRONMENT_SELECT = `
   FROM metadata_environments e
   LEFT JOIN environment_versions ev ON ev.environment_id = e.id AND ev.is_active = 1`;
 
-const searchRowId = (id: number, kind: keyof typeof SEARCH_KIND_CODES): number =>
-  id * 8 + SEARCH_KIND_CODES[kind];
+const INDEX_SQL =
+  "INSERT INTO metadata_search_v2(rowid, name, collection, words, text) VALUES (?, ?, ?, ?, ?)";
+
+/** The `words` column: identifiers split into words (`CustomerAccount` → `Customer Account`). */
+function identifierWords(...names: (string | null | undefined)[]): string {
+  return names
+    .map((n) => (n ? splitIdentifierWords(n) : ""))
+    .filter((w) => w !== "")
+    .join(" ");
+}
+
+function checkOrdinal(ordinal: number, where: string): void {
+  if (ordinal >= MAX_SEARCH_ORDINAL) {
+    throw new ConfigurationError(`${where} has more than ${MAX_SEARCH_ORDINAL} members; not supported`);
+  }
+}
 
 function environmentNameFromUrl(baseUrl: string): string {
   try {
@@ -70,43 +84,29 @@ function environmentNameFromUrl(baseUrl: string): string {
 
 /** Fills the full-text index for definitions and label texts already stored (migration back-fill). */
 export function rebuildSearchIndex(db: SqliteDatabase): void {
-  const insert = db.prepare("INSERT INTO metadata_search_v2(rowid, name, words) VALUES (?, ?, ?)");
-  const words = (...names: (string | null)[]) =>
-    names
-      .filter((n): n is string => !!n)
-      .flatMap((n) => [splitIdentifierWords(n)])
-      .join(" ");
-  for (const r of db
-    .prepare("SELECT id, name, public_collection_name AS c FROM data_entities")
-    .all() as Array<{ id: number; name: string; c: string | null }>) {
-    insert.run(searchRowId(r.id, "dataEntity"), r.name, `${words(r.name)} ${r.c ?? ""} ${words(r.c)}`);
-  }
-  for (const r of db.prepare("SELECT id, name, entity_set_name AS c FROM public_entities").all() as Array<{
-    id: number;
-    name: string;
-    c: string;
-  }>) {
-    insert.run(searchRowId(r.id, "publicEntity"), r.name, `${words(r.name)} ${r.c} ${words(r.c)}`);
-  }
-  const simple: [string, keyof typeof SEARCH_KIND_CODES][] = [
-    ["entity_properties", "property"],
-    ["enumerations", "enumeration"],
-    ["enumeration_members", "enumMember"],
-    ["entity_actions", "action"],
+  const insert = db.prepare(INDEX_SQL);
+  type Row = { id: number; name: string; c: string | null; o: number };
+  const sources: [string, Parameters<typeof searchRowId>[2]][] = [
+    ["SELECT id, name, public_collection_name AS c, 0 AS o FROM data_entities", "dataEntity"],
+    ["SELECT id, name, entity_set_name AS c, 0 AS o FROM public_entities", "publicEntity"],
+    ["SELECT entity_id AS id, name, NULL AS c, property_order AS o FROM entity_properties", "property"],
+    ["SELECT entity_id AS id, name, NULL AS c, action_order AS o FROM entity_actions", "action"],
+    ["SELECT id, name, NULL AS c, 0 AS o FROM enumerations", "enumeration"],
+    [
+      "SELECT enumeration_id AS id, name, NULL AS c, member_order AS o FROM enumeration_members",
+      "enumMember",
+    ],
   ];
-  for (const [table, kind] of simple) {
-    for (const r of db.prepare(`SELECT id, name FROM ${table}`).all() as Array<{
-      id: number;
-      name: string;
-    }>) {
-      insert.run(searchRowId(r.id, kind), r.name, words(r.name));
+  for (const [sql, kind] of sources) {
+    for (const r of db.prepare(sql).all() as Row[]) {
+      insert.run(searchRowId(r.id, r.o, kind), r.name, r.c ?? "", identifierWords(r.name, r.c), "");
     }
   }
-  for (const r of db.prepare("SELECT id, label_text FROM labels_cache").all() as Array<{
+  for (const r of db.prepare("SELECT id, label_text FROM labels_cache").all() as {
     id: number;
     label_text: string;
-  }>) {
-    insert.run(searchRowId(r.id, "label"), r.label_text, "");
+  }[]) {
+    insert.run(searchRowId(r.id, 0, "label"), "", "", "", r.label_text);
   }
 }
 
@@ -120,6 +120,9 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly logger: Logger;
   private readonly statements = new Map<string, SqliteStatement>();
   private closed = false;
+  /** Per-version search scopes (LRU); dropped on this connection's metadata writes and others' commits. */
+  private readonly scopes = new Map<number, VersionScope>();
+  private scopesDataVersion = -1;
 
   constructor(path: string, options: SqliteMetadataStoreOptions = {}) {
     this.location = path;
@@ -158,6 +161,15 @@ export class SqliteMetadataStore implements MetadataStore {
   private write<T>(fn: () => T): T {
     this.assertOpen();
     return this.db.transaction(fn).immediate();
+  }
+
+  /** A write that changes which definitions or label texts a version contains. */
+  private writeMetadata<T>(fn: () => T): T {
+    try {
+      return this.write(fn);
+    } finally {
+      this.scopes.clear();
+    }
   }
 
   private assertOpen(): void {
@@ -538,7 +550,7 @@ export class SqliteMetadataStore implements MetadataStore {
       enumerations: "version_enumerations",
       labels: "version_labels",
     };
-    this.write(() => {
+    this.writeMetadata(() => {
       this.requireVersion(versionId);
       this.run("DELETE FROM sync_phases WHERE global_version_id = ? AND phase = ?", versionId, phase);
       this.run(`DELETE FROM ${membership[phase]} WHERE global_version_id = ?`, versionId);
@@ -548,7 +560,7 @@ export class SqliteMetadataStore implements MetadataStore {
   // ---------------------------------------------------------------- writes
 
   writeDataEntities(versionId: number, entities: readonly DataEntity[]): WriteResult {
-    return this.write(() => {
+    return this.writeMetadata(() => {
       this.requireVersion(versionId);
       const result: WriteResult = { rowsWritten: 0, definitionsReused: 0 };
       const find = this.stmt("SELECT id FROM data_entities WHERE content_hash = ?").pluck();
@@ -557,7 +569,7 @@ export class SqliteMetadataStore implements MetadataStore {
            entity_category, data_service_enabled, data_management_enabled, is_read_only)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      const index = this.stmt("INSERT INTO metadata_search_v2(rowid, name, words) VALUES (?, ?, ?)");
+      const index = this.stmt(INDEX_SQL);
       const member = this.stmt(
         `INSERT INTO version_data_entities (global_version_id, name, data_entity_id) VALUES (?, ?, ?)
          ON CONFLICT(global_version_id, name) DO UPDATE SET data_entity_id = excluded.data_entity_id
@@ -580,11 +592,12 @@ export class SqliteMetadataStore implements MetadataStore {
               bit(e.isReadOnly),
             ).lastInsertRowid,
           );
-          const collection = e.publicCollectionName ?? "";
           index.run(
-            searchRowId(id, "dataEntity"),
+            searchRowId(id, 0, "dataEntity"),
             e.name,
-            `${splitIdentifierWords(e.name)} ${collection} ${splitIdentifierWords(collection)}`,
+            e.publicCollectionName ?? "",
+            identifierWords(e.name, e.publicCollectionName),
+            "",
           );
           result.rowsWritten += 1;
         } else {
@@ -597,7 +610,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   writePublicEntities(versionId: number, entities: readonly PublicEntity[]): WriteResult {
-    return this.write(() => {
+    return this.writeMetadata(() => {
       this.requireVersion(versionId);
       const result: WriteResult = { rowsWritten: 0, definitionsReused: 0 };
       const find = this.stmt("SELECT id FROM public_entities WHERE content_hash = ?").pluck();
@@ -623,7 +636,8 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   private insertPublicEntity(hash: string, e: PublicEntity): { id: number; rows: number } {
-    const index = this.stmt("INSERT INTO metadata_search_v2(rowid, name, words) VALUES (?, ?, ?)");
+    const index = this.stmt(INDEX_SQL);
+    checkOrdinal(Math.max(e.properties.length, e.actions.length), `Public entity ${e.name}`);
     const id = Number(
       this.stmt(
         `INSERT INTO public_entities (content_hash, name, entity_set_name, label_id, is_read_only,
@@ -643,9 +657,11 @@ export class SqliteMetadataStore implements MetadataStore {
     );
     let rows = 1;
     index.run(
-      searchRowId(id, "publicEntity"),
+      searchRowId(id, 0, "publicEntity"),
       e.name,
-      `${splitIdentifierWords(e.name)} ${e.entitySetName} ${splitIdentifierWords(e.entitySetName)}`,
+      e.entitySetName,
+      identifierWords(e.name, e.entitySetName),
+      "",
     );
     const insertProperty = this.stmt(
       `INSERT INTO entity_properties (entity_id, name, type_name, data_type, label_id, is_key, is_mandatory,
@@ -654,27 +670,25 @@ export class SqliteMetadataStore implements MetadataStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     e.properties.forEach((p, order) => {
-      const propertyId = Number(
-        insertProperty.run(
-          id,
-          p.name,
-          p.typeName,
-          p.dataType,
-          p.labelId ?? null,
-          bit(p.isKey),
-          bit(p.isMandatory),
-          bit(p.configurationEnabled),
-          bit(p.allowEdit),
-          bit(p.allowEditOnCreate),
-          bit(p.isDimension),
-          p.dimensionRelation ?? null,
-          bit(p.isDynamicDimension),
-          p.dimensionLegalEntityProperty ?? null,
-          p.dimensionTypeProperty ?? null,
-          order,
-        ).lastInsertRowid,
+      insertProperty.run(
+        id,
+        p.name,
+        p.typeName,
+        p.dataType,
+        p.labelId ?? null,
+        bit(p.isKey),
+        bit(p.isMandatory),
+        bit(p.configurationEnabled),
+        bit(p.allowEdit),
+        bit(p.allowEditOnCreate),
+        bit(p.isDimension),
+        p.dimensionRelation ?? null,
+        bit(p.isDynamicDimension),
+        p.dimensionLegalEntityProperty ?? null,
+        p.dimensionTypeProperty ?? null,
+        order,
       );
-      index.run(searchRowId(propertyId, "property"), p.name, splitIdentifierWords(p.name));
+      index.run(searchRowId(id, order, "property"), p.name, "", identifierWords(p.name), "");
       rows += 1;
     });
     const insertNavigation = this.stmt(
@@ -771,7 +785,7 @@ export class SqliteMetadataStore implements MetadataStore {
           order,
         ).lastInsertRowid,
       );
-      index.run(searchRowId(actionId, "action"), a.name, splitIdentifierWords(a.name));
+      index.run(searchRowId(id, order, "action"), a.name, "", identifierWords(a.name), "");
       rows += 1;
       a.parameters.forEach((p, parameterOrder) => {
         insertParameter.run(actionId, p.name, p.type.typeName, bit(p.type.isCollection), parameterOrder);
@@ -782,7 +796,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   writeEnumerations(versionId: number, enumerations: readonly Enumeration[]): WriteResult {
-    return this.write(() => {
+    return this.writeMetadata(() => {
       this.requireVersion(versionId);
       const result: WriteResult = { rowsWritten: 0, definitionsReused: 0 };
       const find = this.stmt("SELECT id FROM enumerations WHERE content_hash = ?").pluck();
@@ -793,7 +807,7 @@ export class SqliteMetadataStore implements MetadataStore {
         `INSERT INTO enumeration_members (enumeration_id, name, value, label_id, configuration_enabled, member_order)
          VALUES (?, ?, ?, ?, ?, ?)`,
       );
-      const index = this.stmt("INSERT INTO metadata_search_v2(rowid, name, words) VALUES (?, ?, ?)");
+      const index = this.stmt(INDEX_SQL);
       const member = this.stmt(
         `INSERT INTO version_enumerations (global_version_id, name, enumeration_id) VALUES (?, ?, ?)
          ON CONFLICT(global_version_id, name) DO UPDATE SET enumeration_id = excluded.enumeration_id
@@ -803,15 +817,29 @@ export class SqliteMetadataStore implements MetadataStore {
         const hash = hashEnumeration(e);
         let id = find.get(hash) as number | undefined;
         if (id === undefined) {
-          id = Number(insert.run(hash, e.name, e.labelId ?? null, e.members.length).lastInsertRowid);
-          index.run(searchRowId(id, "enumeration"), e.name, splitIdentifierWords(e.name));
+          checkOrdinal(e.members.length, `Enumeration ${e.name}`);
+          const enumerationId = Number(
+            insert.run(hash, e.name, e.labelId ?? null, e.members.length).lastInsertRowid,
+          );
+          id = enumerationId;
+          index.run(searchRowId(enumerationId, 0, "enumeration"), e.name, "", identifierWords(e.name), "");
           result.rowsWritten += 1;
           e.members.forEach((m, order) => {
-            const memberId = Number(
-              insertMember.run(id, m.name, m.value, m.labelId ?? null, bit(m.configurationEnabled), order)
-                .lastInsertRowid,
+            insertMember.run(
+              enumerationId,
+              m.name,
+              m.value,
+              m.labelId ?? null,
+              bit(m.configurationEnabled),
+              order,
             );
-            index.run(searchRowId(memberId, "enumMember"), m.name, splitIdentifierWords(m.name));
+            index.run(
+              searchRowId(enumerationId, order, "enumMember"),
+              m.name,
+              "",
+              identifierWords(m.name),
+              "",
+            );
             result.rowsWritten += 1;
           });
         } else {
@@ -824,7 +852,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   writeLabels(versionId: number, labels: readonly Label[]): WriteResult {
-    return this.write(() => {
+    return this.writeMetadata(() => {
       this.requireVersion(versionId);
       const result: WriteResult = { rowsWritten: 0, definitionsReused: 0 };
       const find = this.stmt(
@@ -833,10 +861,10 @@ export class SqliteMetadataStore implements MetadataStore {
       const insert = this.stmt(
         "INSERT INTO labels_cache (label_id, language, label_text, created_at) VALUES (?, ?, ?, ?)",
       );
-      const index = this.stmt("INSERT INTO metadata_search_v2(rowid, name, words) VALUES (?, ?, '')");
+      const index = this.stmt(INDEX_SQL);
       const current = this.stmt(
         `SELECT vl.label_text_id FROM labels_cache lt
-         JOIN version_labels vl ON vl.global_version_id = ? AND vl.label_text_id = lt.id
+         CROSS JOIN version_labels vl ON vl.global_version_id = ? AND vl.label_text_id = lt.id
          WHERE lt.label_id = ? AND lt.language = ?`,
       ).pluck();
       const unlink = this.stmt(
@@ -856,7 +884,7 @@ export class SqliteMetadataStore implements MetadataStore {
         let textId = find.get(label.id, language, label.value) as number | undefined;
         if (textId === undefined) {
           textId = Number(insert.run(label.id, language, label.value, now).lastInsertRowid);
-          index.run(searchRowId(textId, "label"), label.value);
+          index.run(searchRowId(textId, 0, "label"), "", "", "", label.value);
           result.rowsWritten += 1;
         } else {
           result.definitionsReused += 1;
@@ -888,7 +916,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.stmt(
       `SELECT r.label_id FROM (${SqliteMetadataStore.REFERENCED_LABELS}) r
        WHERE r.label_id <> '' AND NOT EXISTS (
-         SELECT 1 FROM labels_cache lt JOIN version_labels vl ON vl.global_version_id = @v AND vl.label_text_id = lt.id
+         SELECT 1 FROM labels_cache lt CROSS JOIN version_labels vl ON vl.global_version_id = @v AND vl.label_text_id = lt.id
          WHERE lt.label_id = r.label_id AND lt.language = @lang)
        ORDER BY r.label_id`,
     )
@@ -974,7 +1002,7 @@ export class SqliteMetadataStore implements MetadataStore {
   getPublicEntityBySetName(versionId: number, entitySetName: string): PublicEntity | undefined {
     const row = this.get<PublicEntityRow>(
       `SELECT p.* FROM public_entities p
-       JOIN version_public_entities v ON v.public_entity_id = p.id AND v.global_version_id = ?
+       CROSS JOIN version_public_entities v ON v.public_entity_id = p.id AND v.global_version_id = ?
        WHERE p.entity_set_name = ?`,
       versionId,
       entitySetName,
@@ -1152,7 +1180,7 @@ export class SqliteMetadataStore implements MetadataStore {
   getLabel(versionId: number, id: string, language: string): string | undefined {
     return this.stmt(
       `SELECT lt.label_text FROM labels_cache lt
-       JOIN version_labels vl ON vl.global_version_id = ? AND vl.label_text_id = lt.id
+       CROSS JOIN version_labels vl ON vl.global_version_id = ? AND vl.label_text_id = lt.id
        WHERE lt.label_id = ? AND lt.language = ?`,
     )
       .pluck()
@@ -1164,8 +1192,8 @@ export class SqliteMetadataStore implements MetadataStore {
     if (ids.length === 0) return result;
     const rows = this.all<{ label_id: string; label_text: string }>(
       `SELECT lt.label_id, lt.label_text FROM (SELECT DISTINCT value FROM json_each(?)) j
-       JOIN labels_cache lt ON lt.label_id = j.value AND lt.language = ?
-       JOIN version_labels vl ON vl.global_version_id = ? AND vl.label_text_id = lt.id`,
+       CROSS JOIN labels_cache lt ON lt.label_id = j.value AND lt.language = ?
+       CROSS JOIN version_labels vl ON vl.global_version_id = ? AND vl.label_text_id = lt.id`,
       JSON.stringify(ids),
       language.toLowerCase(),
       versionId,
@@ -1242,9 +1270,32 @@ export class SqliteMetadataStore implements MetadataStore {
     this.assertOpen();
     return runSearch(
       (sql) => this.stmt(sql),
+      (versionId) => this.scopeOf(versionId),
       query,
-      (ids) => this.getLabels(query.versionId, ids, query.language),
+      (ids) => this.getLabels(query.versionId, ids, query.language ?? "en-us"),
     );
+  }
+
+  private static readonly MAX_SCOPES = 4;
+
+  private scopeOf(versionId: number): VersionScope {
+    // data_version changes when another connection commits: its writes may change any version.
+    const dataVersion = this.stmt("PRAGMA data_version").pluck().get() as number;
+    if (dataVersion !== this.scopesDataVersion) {
+      this.scopes.clear();
+      this.scopesDataVersion = dataVersion;
+    }
+    let scope = this.scopes.get(versionId);
+    if (scope) {
+      this.scopes.delete(versionId);
+    } else {
+      scope = loadVersionScope((sql) => this.stmt(sql), versionId);
+      if (this.scopes.size >= SqliteMetadataStore.MAX_SCOPES) {
+        this.scopes.delete(this.scopes.keys().next().value as number);
+      }
+    }
+    this.scopes.set(versionId, scope);
+    return scope;
   }
 
   // ---------------------------------------------------------------- maintenance
@@ -1272,7 +1323,7 @@ export class SqliteMetadataStore implements MetadataStore {
       }
       return result;
     }
-    return { ...this.write(() => this.deleteVersions(candidates, params)), dryRun: false };
+    return { ...this.writeMetadata(() => this.deleteVersions(candidates, params)), dryRun: false };
   }
 
   private deleteVersions(
@@ -1288,27 +1339,30 @@ export class SqliteMetadataStore implements MetadataStore {
     const orphanPublic = `SELECT p.id FROM public_entities p WHERE NOT EXISTS
       (SELECT 1 FROM version_public_entities v WHERE v.public_entity_id = p.id)`;
     unindex(
-      `SELECT ep.id * 8 + ${SEARCH_KIND_CODES.property} FROM entity_properties ep WHERE ep.entity_id IN (${orphanPublic})`,
+      `SELECT ${searchRowIdSql("ep.entity_id", "ep.property_order", "property")} FROM entity_properties ep
+       WHERE ep.entity_id IN (${orphanPublic})`,
     );
     unindex(
-      `SELECT a.id * 8 + ${SEARCH_KIND_CODES.action} FROM entity_actions a WHERE a.entity_id IN (${orphanPublic})`,
+      `SELECT ${searchRowIdSql("a.entity_id", "a.action_order", "action")} FROM entity_actions a
+       WHERE a.entity_id IN (${orphanPublic})`,
     );
-    unindex(`SELECT id * 8 + ${SEARCH_KIND_CODES.publicEntity} FROM (${orphanPublic})`);
+    unindex(`SELECT ${searchRowIdSql("id", "0", "publicEntity")} FROM (${orphanPublic})`);
     definitionsDeleted += this.run(`DELETE FROM public_entities WHERE id IN (${orphanPublic})`);
     const orphanData = `SELECT d.id FROM data_entities d WHERE NOT EXISTS
       (SELECT 1 FROM version_data_entities v WHERE v.data_entity_id = d.id)`;
-    unindex(`SELECT id * 8 + ${SEARCH_KIND_CODES.dataEntity} FROM (${orphanData})`);
+    unindex(`SELECT ${searchRowIdSql("id", "0", "dataEntity")} FROM (${orphanData})`);
     definitionsDeleted += this.run(`DELETE FROM data_entities WHERE id IN (${orphanData})`);
     const orphanEnums = `SELECT e.id FROM enumerations e WHERE NOT EXISTS
       (SELECT 1 FROM version_enumerations v WHERE v.enumeration_id = e.id)`;
     unindex(
-      `SELECT m.id * 8 + ${SEARCH_KIND_CODES.enumMember} FROM enumeration_members m WHERE m.enumeration_id IN (${orphanEnums})`,
+      `SELECT ${searchRowIdSql("m.enumeration_id", "m.member_order", "enumMember")} FROM enumeration_members m
+       WHERE m.enumeration_id IN (${orphanEnums})`,
     );
-    unindex(`SELECT id * 8 + ${SEARCH_KIND_CODES.enumeration} FROM (${orphanEnums})`);
+    unindex(`SELECT ${searchRowIdSql("id", "0", "enumeration")} FROM (${orphanEnums})`);
     definitionsDeleted += this.run(`DELETE FROM enumerations WHERE id IN (${orphanEnums})`);
     const orphanLabels = `SELECT lt.id FROM labels_cache lt WHERE NOT EXISTS
       (SELECT 1 FROM version_labels v WHERE v.label_text_id = lt.id)`;
-    unindex(`SELECT id * 8 + ${SEARCH_KIND_CODES.label} FROM (${orphanLabels})`);
+    unindex(`SELECT ${searchRowIdSql("id", "0", "label")} FROM (${orphanLabels})`);
     const labelsDeleted = this.run(`DELETE FROM labels_cache WHERE id IN (${orphanLabels})`);
     if (versionIds.length > 0 || definitionsDeleted > 0 || labelsDeleted > 0) {
       this.logger.info({ versionIds, definitionsDeleted, labelsDeleted }, "metadata store cleanup");
