@@ -9,6 +9,7 @@ import type { CacheConfigV2, FOClientConfig } from "./types.js";
 export const DEFAULT_LANGUAGES: readonly string[] = ["en-US"];
 export const DEFAULT_RETENTION_DAYS = 30;
 export const DEFAULT_LABEL_FETCH_CONCURRENCY = 8;
+export const DEFAULT_VIEW_CACHE_SIZE = 1024;
 
 /** `en-US`, `de`, `zh-Hans-CN`: the BCP-47 shapes F&O label languages use. */
 const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
@@ -35,6 +36,7 @@ const cacheConfigSchema = z
     retentionDays: z.number().int().min(0).optional(),
     versionCheckIntervalMs: z.number().int().min(0).optional(),
     labelFetchConcurrency: z.number().int().min(1).max(256).optional(),
+    viewCacheSize: z.number().int().min(0).optional(),
     logger: objectLike.optional(),
     http: objectLike.optional(),
   })
@@ -83,6 +85,7 @@ export interface ResolvedCacheConfig extends CacheConfigV2 {
   retentionDays: number;
   versionCheckIntervalMs: number;
   labelFetchConcurrency: number;
+  viewCacheSize: number;
 }
 
 /** Validates a `CacheConfigV2` and fills defaults; throws ConfigurationError naming every problem. */
@@ -101,6 +104,7 @@ export function resolveCacheConfig(config: CacheConfigV2): ResolvedCacheConfig {
     retentionDays: config.retentionDays ?? DEFAULT_RETENTION_DAYS,
     versionCheckIntervalMs: config.versionCheckIntervalMs ?? 0,
     labelFetchConcurrency: config.labelFetchConcurrency ?? DEFAULT_LABEL_FETCH_CONCURRENCY,
+    viewCacheSize: config.viewCacheSize ?? DEFAULT_VIEW_CACHE_SIZE,
   };
 }
 

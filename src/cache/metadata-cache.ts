@@ -14,6 +14,7 @@ import { EnvironmentVersionInfo, ModuleVersionInfo } from "../version/models.js"
 import { diffModules, diffNames, diffPublicEntity } from "./compare.js";
 import { normalizeEnvironmentUrl, type ResolvedCacheConfig, resolveCacheConfig } from "./config.js";
 import { type LabelFetcher, LabelResolver } from "./labels.js";
+import { deepFreeze, LruMap } from "./lru.js";
 import { computeStatistics, LookupCounter } from "./statistics.js";
 import type {
   ActionHit,
@@ -73,6 +74,8 @@ export class MetadataCacheV2 {
   private ready = false;
   private closed = false;
   private readonly versionInfoCache = new Map<number, EnvironmentVersionInfo>();
+  /** Recently returned views (frozen), per version, language and name; cleared by every sync. */
+  private readonly views: LruMap<string, PublicEntityView | EnumerationView>;
 
   /**
    * @param config validated immediately (ConfigurationError on bad input); nothing is opened
@@ -86,6 +89,7 @@ export class MetadataCacheV2 {
   ) {
     this.config = resolveCacheConfig(config);
     this.logger = config.logger ?? silentLogger;
+    this.views = new LruMap(this.config.viewCacheSize);
   }
 
   /** The store this cache reads (after `initialize()`). */
@@ -215,6 +219,7 @@ export class MetadataCacheV2 {
       // Even a failed sync may have relinked the environment (e.g. shared, then aborted later).
       this.refreshServingVersion();
       this.labels?.forgetUnknown();
+      this.views.clear();
     }
   }
 
@@ -334,6 +339,12 @@ export class MetadataCacheV2 {
     const version = await this.servingVersion();
     const entityName = this.checkName("Public entity", name);
     const language = this.language(options.language);
+    const viewKey = `p\u0000${version.id}\u0000${language}\u0000${entityName}`;
+    const cached = this.views.get(viewKey) as PublicEntityView | undefined;
+    if (cached) {
+      this.counter.localHits++;
+      return cached;
+    }
     const store = this.store;
     const entity =
       store.getPublicEntity(version.id, entityName) ?? store.getPublicEntityBySetName(version.id, entityName);
@@ -347,7 +358,7 @@ export class MetadataCacheV2 {
     for (const p of entity.properties) if (p.labelId) ids.push(p.labelId);
     const texts = await this.labels!.resolve(version.id, ids, language);
     const text = (id: string | null) => (id ? (texts.get(id) ?? null) : null);
-    return {
+    const view: PublicEntityView = {
       name: entity.name,
       entitySetName: entity.entitySetName,
       labelId: entity.labelId,
@@ -360,6 +371,8 @@ export class MetadataCacheV2 {
       actions: entity.actions,
       language,
     };
+    this.views.set(viewKey, deepFreeze(view));
+    return view;
   }
 
   /** An enumeration by name, with the label texts of it and its members. */
@@ -370,6 +383,12 @@ export class MetadataCacheV2 {
     const version = await this.servingVersion();
     const enumName = this.checkName("Enumeration", name);
     const language = this.language(options.language);
+    const viewKey = `e\u0000${version.id}\u0000${language}\u0000${enumName}`;
+    const cached = this.views.get(viewKey) as EnumerationView | undefined;
+    if (cached) {
+      this.counter.localHits++;
+      return cached;
+    }
     const enumeration = this.store.getEnumeration(version.id, enumName);
     if (!enumeration) {
       this.counter.notFound++;
@@ -381,13 +400,15 @@ export class MetadataCacheV2 {
     for (const m of enumeration.members) if (m.labelId) ids.push(m.labelId);
     const texts = await this.labels!.resolve(version.id, ids, language);
     const text = (id: string | null) => (id ? (texts.get(id) ?? null) : null);
-    return {
+    const view: EnumerationView = {
       name: enumeration.name,
       labelId: enumeration.labelId,
       labelText: text(enumeration.labelId),
       members: enumeration.members.map((m) => ({ ...m, labelText: text(m.labelId) })),
       language,
     };
+    this.views.set(viewKey, deepFreeze(view));
+    return view;
   }
 
   /** One label text; a miss is fetched from the environment and stored. `undefined`: unknown id. */

@@ -76,6 +76,11 @@ export interface CacheConfigV2 extends CacheCredentialSettings {
   versionCheckIntervalMs?: number;
   /** Concurrent label fetches for label misses. Default 8. */
   labelFetchConcurrency?: number;
+  /**
+   * Public entity and enumeration views kept in memory (least recently used first out; 0 = none).
+   * Default 1024. Returned views are frozen: they may be shared between callers.
+   */
+  viewCacheSize?: number;
   logger?: Logger;
   http?: CacheHttpOptions;
 }
@@ -102,6 +107,7 @@ export interface FOClientConfig extends CacheCredentialSettings {
   languages?: string[];
   retentionDays?: number;
   versionCheckIntervalMs?: number;
+  viewCacheSize?: number;
   store?: MetadataStore;
   logger?: Logger;
   http?: CacheHttpOptions;

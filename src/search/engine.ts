@@ -99,9 +99,9 @@ function planStoreKinds(wanted: ReadonlySet<SearchKind>): { storeKinds: SearchKi
   return { storeKinds: ALL_SEARCH_KINDS.filter((k) => store.has(k)), exact: store.size === wanted.size };
 }
 
-/** The smallest window ≥ 256 and ≥ twice what a page needs (a power of two, so pages share it). */
+/** The smallest window ≥ 64 and ≥ twice what a page needs (a power of two, so nearby pages share it). */
 function windowFor(needed: number): number {
-  let window = 256;
+  let window = 64;
   while (window < needed * 2) window *= 2;
   return window;
 }

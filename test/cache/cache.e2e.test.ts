@@ -192,6 +192,9 @@ describe("entities, enumerations and labels", () => {
     expect(account?.labelText).toBe(enLabel(accountJson.LabelId));
     expect(account?.labelText).toBeTruthy();
     expect((await a.getPublicEntity("CustomersV3"))?.name).toBe("CustomerV3");
+    // A repeated lookup is served from the in-memory view cache: the same frozen object.
+    expect(await a.getPublicEntity("CustomerV3")).toBe(view);
+    expect(Object.isFrozen(view?.properties[0])).toBe(true);
     expect(await a.getPublicEntity("NoSuchEntityAnywhere")).toBeUndefined();
   });
 
