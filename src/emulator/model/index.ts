@@ -3,7 +3,8 @@
  * the `$metadata` CSDL and the `GetInstalledModules` lines rendered from them.
  */
 import { ConfigurationError } from "../../errors.js";
-import { type GenerationContext, generateBaseRelease, normalizeLanguages } from "./generate.js";
+import type { GenerationContext } from "./context.js";
+import { generateBaseRelease, normalizeLanguages } from "./generate.js";
 import { PRESETS } from "./presets.js";
 import type { EmulatorRelease, PresetName } from "./types.js";
 import { upgradeRelease } from "./upgrade.js";

@@ -10,27 +10,20 @@ import type {
   PublicEntityPropertyJson,
   PublicEnumerationJson,
 } from "../../metadata/wire.js";
+import { randomConcept } from "./concepts.js";
 import {
-  addNavigation,
-  addPropertyGroups,
-  assembleRelease,
-  buildProperties,
-  byName,
   type Concept,
   DATA_MANAGEMENT_ENTITY,
-  dataEntityOf,
   EDM_TYPE_BY_DATA_TYPE,
-  emptyEntity,
   enumTypeName,
   type GenerationContext,
-  makeProperty,
-  newSkeleton,
-  randomConcept,
-  referencedLabelIds,
   SYSTEM_NOTIFICATION,
-} from "./generate.js";
+} from "./context.js";
+import { buildProperties, dataEntityOf, emptyEntity, makeProperty, newSkeleton } from "./entities.js";
+import { assembleRelease, byName, referencedLabelIds } from "./generate.js";
 import { bumpIsvVersion } from "./modules.js";
 import { Rng } from "./prng.js";
+import { addNavigation, addPropertyGroups } from "./relations.js";
 import { labelTextFromName } from "./text.js";
 import type { EmulatorRelease, PropertyRef, UpgradeChangeLog } from "./types.js";
 import { MEMBER_WORDS } from "./words.js";
