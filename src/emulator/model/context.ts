@@ -2,7 +2,6 @@
  * The state a release is generated from and the small pieces every generator stage shares:
  * concepts (a property's meaning), entity skeletons, the Edm type map and the real samples' labels.
  */
-
 import type { PublicEnumerationJson } from "../../metadata/wire.js";
 import { DATA_ENTITIES_NAMESPACE } from "../../metadata/wire.js";
 import type { LabelBook } from "./labels.js";
@@ -43,7 +42,7 @@ export interface GenerationContext {
   labels: LabelBook;
   concepts: Concept[];
   conceptsByName: Map<string, Concept>;
-  /** Share of the pool drawn from its head (the "hot" concepts). */
+  /** Size of the pool's head (the "hot" concepts every kind of entity has). */
   hotCount: number;
   enumsByName: Map<string, PublicEnumerationJson>;
   usedEntityNames: Set<string>;
