@@ -64,7 +64,8 @@ function emptyCounters(): EnvironmentCounters {
   return { requests: 0, byRoute: {}, bytesSent: 0, throttled: 0, faults: 0, unauthorized: 0, maxInFlight: 0 };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Unref'd, so a pending emulated delay never keeps a process alive on its own. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export class EnvironmentServer implements EmulatorEnvironment {
   readonly name: string;

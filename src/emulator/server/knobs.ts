@@ -34,12 +34,13 @@ export const DEFAULT_KNOBS: Readonly<EnvironmentKnobs> = Object.freeze({
 
 /**
  * A sandbox-like profile (protocol §5.6, §5.1): 80–300 ms per small GET, actions 0.5–1.5 s
- * (GetInstalledModules ~1 s), ~1 s per MB of payload (the 47 MB PublicEntities takes ~1 min), a
- * 3 s warm-up on the first request, and resource-based throttling with a growing Retry-After.
+ * (GetInstalledModules ~1 s), ~1.25 s per MiB of payload (the ~46 MiB `large` PublicEntities takes
+ * ~1 min, as reported for a real tenant), a 3 s warm-up on the first request, and resource-based
+ * throttling with a growing Retry-After.
  */
 export function realisticKnobs(): KnobsPatch {
   return {
-    latency: { baseMs: 80, jitterMs: 220, perMbMs: 1000, actionMs: 900, firstRequestMs: 3000 },
+    latency: { baseMs: 80, jitterMs: 220, perMbMs: 1250, actionMs: 900, firstRequestMs: 3000 },
     throttling: {
       enabled: true,
       // The historic per-user ceiling that clients still size themselves against (§5.2).

@@ -45,7 +45,8 @@ const MB = 1024 * 1024;
 // Level 1: gzip is still ~8x smaller on metadata JSON, at a fraction of level 6's CPU time.
 const GZIP_LEVEL = 1;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Unref'd, so a pending emulated delay never keeps a process alive on its own. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** Resolves when `stream` can take more data, or false when the response was closed first. */
 function waitDrain(stream: NodeJS.WritableStream, res: ServerResponse): Promise<boolean> {

@@ -39,7 +39,7 @@ describe("parseEmulatorArgs", () => {
       { name: "env3", release: 1 },
     ]);
     expect(options.knobs).toMatchObject({
-      latency: { baseMs: 80, perMbMs: 1000 },
+      latency: { baseMs: 80, perMbMs: 1250 },
       throttling: { enabled: true, maxConcurrent: 8 },
       pageSize: 1000,
       faults: { installedModulesForbidden: true, error500Rate: 0.05, error503Rate: 0.05 },

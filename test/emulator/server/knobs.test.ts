@@ -40,7 +40,9 @@ describe("knob plumbing", () => {
     const k = realisticKnobs();
     expect(k.latency?.baseMs).toBe(80);
     expect((k.latency?.baseMs ?? 0) + (k.latency?.jitterMs ?? 0)).toBe(300);
-    expect(k.latency?.perMbMs).toBe(1000);
+    // ~46 MiB of large PublicEntities at this rate is about a minute (protocol §2.5).
+    expect(((k.latency?.perMbMs ?? 0) * 46) / 1000).toBeGreaterThan(50);
+    expect(((k.latency?.perMbMs ?? 0) * 46) / 1000).toBeLessThan(70);
     expect(k.throttling?.enabled).toBe(true);
   });
 });
