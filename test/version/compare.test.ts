@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { compareVersions } from "../../src/version/compare.js";
 import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
 
-const m = (id: string, version: string) =>
+const m = (id: string, version: string, name = id) =>
   new ModuleVersionInfo({
-    name: id,
+    name,
     version,
     moduleId: id,
     publisher: "Microsoft Corporation",
-    displayName: id,
+    displayName: name,
   });
 
 describe("compareVersions", () => {
@@ -37,7 +37,31 @@ describe("compareVersions", () => {
     expect(diff.moduleCountDiff).toBe(1);
     expect(diff.addedModules.map((x) => x.moduleId)).toEqual(["Another", "New"]);
     expect(diff.removedModules).toEqual([m("Old", "3").toJSON()]);
-    expect(diff.updatedModules).toEqual([{ moduleId: "A", oldVersion: "1", newVersion: "2" }]);
+    expect(diff.updatedModules).toEqual([{ moduleId: "A", name: "A", oldVersion: "1", newVersion: "2" }]);
     expect(diff.identicalModules).toEqual(["Z"]);
+  });
+
+  it("keeps the models of one module apart (ApplicationSuite ships ApplicationSuite and Foundation)", () => {
+    const a = new EnvironmentVersionInfo({
+      modules: [
+        m("ApplicationSuite", "10.0.1", "ApplicationSuite"),
+        m("ApplicationSuite", "10.0.1", "Foundation"),
+        m("B", "1"),
+      ],
+    });
+    const b = new EnvironmentVersionInfo({
+      modules: [
+        m("ApplicationSuite", "10.0.1", "ApplicationSuite"),
+        m("ApplicationSuite", "10.0.2", "Foundation"),
+        m("B", "1"),
+      ],
+    });
+    const diff = compareVersions(a, b);
+    expect(diff.updatedModules).toEqual([
+      { moduleId: "ApplicationSuite", name: "Foundation", oldVersion: "10.0.1", newVersion: "10.0.2" },
+    ]);
+    expect(diff.identicalModules).toEqual(["B"]);
+    expect(diff.addedModules).toEqual([]);
+    expect(diff.removedModules).toEqual([]);
   });
 });
