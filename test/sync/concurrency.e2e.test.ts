@@ -9,7 +9,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorEnvironment, RunningEmulator } from "../../src/emulator/api.js";
 import { SyncInProgressError } from "../../src/errors.js";
 import { MetadataApiClient } from "../../src/metadata/client.js";
-import type { MetadataStore } from "../../src/store/types.js";
 import { createLeaseOwner } from "../../src/sync/lease.js";
 import type { SyncResult } from "../../src/sync/types.js";
 import {
