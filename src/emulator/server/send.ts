@@ -45,8 +45,20 @@ const MB = 1024 * 1024;
 // Level 1: gzip is still ~8x smaller on metadata JSON, at a fraction of level 6's CPU time.
 const GZIP_LEVEL = 1;
 
-/** Unref'd, so a pending emulated delay never keeps a process alive on its own. */
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** Sleeps `ms`, or less if the response is closed meanwhile (the client went away). */
+function pause(ms: number, res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    res.on("close", done);
+  });
+}
 
 /** Resolves when `stream` can take more data, or false when the response was closed first. */
 function waitDrain(stream: NodeJS.WritableStream, res: ServerResponse): Promise<boolean> {
@@ -104,9 +116,11 @@ export async function sendBody(res: ServerResponse, options: SendOptions): Promi
     for (const [name, value] of Object.entries(options.beforeHeaders())) res.setHeader(name, value);
   }
   res.writeHead(options.status);
+  // A paced (slow-link) body still has its headers arrive first.
+  if (options.perMbMs > 0) res.flushHeaders();
   if (options.stallMs && options.stallMs > 0) {
     res.flushHeaders();
-    await sleep(options.stallMs);
+    await pause(options.stallMs, res);
     if (res.destroyed) return;
   }
   let gzip: Gzip | undefined;
@@ -129,7 +143,7 @@ export async function sendBody(res: ServerResponse, options: SendOptions): Promi
     if (options.perMbMs > 0) {
       // Pace so that each piece's last byte leaves when a link of 1 MB per perMbMs would deliver it.
       const ahead = started + ((written + piece.length) / MB) * options.perMbMs - Date.now();
-      if (ahead > 1) await sleep(ahead);
+      if (ahead > 1) await pause(ahead, res);
       if (res.destroyed) return;
     }
     if (piece.length > 0) {

@@ -72,6 +72,27 @@ describe("latency", () => {
     expect(delayOf(res)).toBe(Math.round((res.raw.length / (1024 * 1024)) * 10_000));
   });
 
+  it("a client that disconnects mid-body leaves the environment serving", async () => {
+    env.setKnobs({ latency: { perMbMs: 200_000 } });
+    const token = await emulator.issueToken({ audience: env.baseUrl });
+    const { request } = await import("node:http");
+    await new Promise<void>((resolve) => {
+      const req = request(
+        `${env.baseUrl}/Metadata/PublicEntities`,
+        { headers: { authorization: `Bearer ${token}`, "accept-encoding": "gzip" }, agent: false },
+        (res) => {
+          res.on("error", () => {});
+          res.on("close", () => resolve());
+          req.destroy();
+        },
+      );
+      req.on("error", () => resolve());
+      req.end();
+    });
+    env.setKnobs({ latency: { perMbMs: 0 } });
+    expect((await call(emulator, "/Metadata/PublicEntities")).status).toBe(200);
+  });
+
   it("actions take actionMs ± 50%", async () => {
     env.setKnobs({ latency: { actionMs: 40 } });
     const action = await post(
