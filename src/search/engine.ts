@@ -89,13 +89,10 @@ const OWNER_KINDS: readonly SearchKind[] = ["dataEntity", "publicEntity", "enume
  * Which kinds to ask the store for. Label texts are indexed as `label` hits that name their owner
  * (`ownerKind`); unless the caller asked for raw `label` hits, entities found through their label
  * are returned as hits of the owner's kind, so label kinds are added and folded back afterwards.
- * The store also needs `dataEntity` among the kinds (its first UNION branch names the columns),
- * so it is always asked for and dropped when not wanted.
  */
 function planStoreKinds(wanted: ReadonlySet<SearchKind>): { storeKinds: SearchKind[]; exact: boolean } {
   const store = new Set(wanted);
   if (!wanted.has("label") && OWNER_KINDS.some((k) => wanted.has(k))) store.add("label");
-  store.add("dataEntity");
   return { storeKinds: ALL_SEARCH_KINDS.filter((k) => store.has(k)), exact: store.size === wanted.size };
 }
 

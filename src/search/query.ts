@@ -9,6 +9,11 @@ import type { SearchKind, StoreSearchHit } from "../store/types.js";
 export const MAX_TERMS = 12;
 /** Longest term kept (longer runs are cut; D365 names are well below this). */
 export const MAX_TERM_LENGTH = 64;
+/**
+ * A last term shorter than this is matched as a whole word, not as a prefix: a one-letter prefix
+ * matches most of the index and says nothing about what the user is looking for.
+ */
+export const MIN_PREFIX_LENGTH = 2;
 /** Input beyond this many characters is not looked at. */
 export const MAX_QUERY_LENGTH = 1000;
 
@@ -39,6 +44,7 @@ const WORD = /[\p{L}\p{M}\p{N}]+/gu;
  * - A word preceded by `-` at the start of a token (`customer -vendor`) is excluded.
  * - Bare `AND`, `OR`, `NOT`, `NEAR` (upper case, as the index syntax spells them) are dropped.
  * - A trailing `*` on the last word asks for prefix matching even when `prefix: false`.
+ * - A last word of one character is never a prefix (see MIN_PREFIX_LENGTH).
  */
 export function parseSearchText(text: unknown, options: ParseOptions = {}): ParsedQuery {
   const raw = typeof text === "string" ? text : text == null ? "" : String(text);
@@ -68,7 +74,10 @@ export function parseSearchText(text: unknown, options: ParseOptions = {}): Pars
     terms.push(word);
   }
   const prefixDefault = options.prefix ?? true;
-  return { terms, prefixLastTerm: terms.length > 0 && (prefixDefault || lastHadStar), excluded };
+  const last = terms[terms.length - 1];
+  const prefixLastTerm =
+    last !== undefined && last.length >= MIN_PREFIX_LENGTH && (prefixDefault || lastHadStar);
+  return { terms, prefixLastTerm, excluded };
 }
 
 /**

@@ -145,20 +145,26 @@ describe("search", () => {
 
   it("filters by category, OData-enabled and read-only", async () => {
     const byName = new Map(release.dataEntities.map((d) => [d.Name, d]));
-    const master = await a.searchEntities("a", {
+    const master = await a.searchEntities("entity", {
       kinds: ["dataEntity"],
       entityCategory: "Master",
       limit: 100,
     });
     expect(master.hits.length).toBeGreaterThan(0);
     for (const hit of master.hits) expect(byName.get(hit.name)?.EntityCategory).toBe("Master");
-    const readOnly = await a.searchEntities("e", { kinds: ["dataEntity"], isReadOnly: true, limit: 100 });
+    const readOnly = await a.searchEntities("entity", {
+      kinds: ["dataEntity"],
+      isReadOnly: true,
+      limit: 100,
+    });
+    expect(readOnly.hits.length).toBeGreaterThan(0);
     for (const hit of readOnly.hits) expect(byName.get(hit.name)?.IsReadOnly).toBe(true);
-    const odata = await a.searchEntities("e", {
+    const odata = await a.searchEntities("entity", {
       kinds: ["dataEntity"],
       dataServiceEnabled: false,
       limit: 100,
     });
+    expect(odata.hits.length).toBeGreaterThan(0);
     for (const hit of odata.hits) expect(byName.get(hit.name)?.DataServiceEnabled).toBe(false);
   });
 

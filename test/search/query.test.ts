@@ -41,6 +41,13 @@ describe("parseSearchText", () => {
     expect(parsed.excluded).toEqual(["vendor"]);
   });
 
+  it("does not prefix-match a one-character last word", () => {
+    expect(parseSearchText("a").prefixLastTerm).toBe(false);
+    expect(parseSearchText("a*").prefixLastTerm).toBe(false);
+    expect(parseSearchText("sales o").prefixLastTerm).toBe(false);
+    expect(parseSearchText("sales or").prefixLastTerm).toBe(true);
+  });
+
   it("honours a trailing star when prefix matching is off", () => {
     expect(parseSearchText("cust", { prefix: false }).prefixLastTerm).toBe(false);
     expect(parseSearchText("cust*", { prefix: false }).prefixLastTerm).toBe(true);
