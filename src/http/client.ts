@@ -5,7 +5,7 @@
  * pages through a collection item by item.
  */
 import { assertTransportSecurity, normalizeBaseUrl } from "../auth/config.js";
-import { D365Error, ProtocolError } from "../errors.js";
+import { AbortedError, D365Error, ProtocolError } from "../errors.js";
 import { type Logger, silentLogger } from "../logging.js";
 import type { TransferCounters } from "../metadata/source.js";
 import { authMiddleware, type BearerTokenSource } from "./auth.js";
@@ -164,7 +164,20 @@ export class HttpClient {
       headersTimeoutMs: options.headersTimeoutMs,
       bodyTimeoutMs: options.bodyTimeoutMs,
     };
-    const response = await this.send(request);
+    let response: HttpResponse;
+    try {
+      response = await this.send(request);
+    } catch (error) {
+      // Aborts surface from several places (limiter queue, retry sleep, undici); one type for all.
+      if (options.signal?.aborted && !(error instanceof AbortedError)) {
+        throw new AbortedError(`${method} ${request.url.pathname}${request.url.search} was aborted`, {
+          method,
+          url: request.url.toString(),
+          cause: options.signal.reason,
+        });
+      }
+      throw error;
+    }
     if (response.status >= 200 && response.status < 300) return response;
     throw errorForResponse(
       { ...request, requestId: response.requestId ?? request.requestId },
@@ -255,7 +268,7 @@ export class HttpClient {
           }
           break;
         } catch (error) {
-          const failure = this.bodyFailure(error, url, response);
+          const failure = this.bodyFailure(error, url, response, options.signal);
           const retryable =
             (isTransportFailure(failure) || (error instanceof CollectionParseError && error.truncated)) &&
             attempt < this.retry.maxAttempts &&
@@ -331,8 +344,8 @@ export class HttpClient {
     return next;
   }
 
-  private bodyFailure(error: unknown, url: URL, response: HttpResponse): D365Error {
-    const request = { method: "GET", url, requestId: response.requestId } as HttpRequest;
+  private bodyFailure(error: unknown, url: URL, response: HttpResponse, signal?: AbortSignal): D365Error {
+    const request = { method: "GET", url, requestId: response.requestId, signal } as HttpRequest;
     if (error instanceof CollectionParseError) {
       return new ProtocolError(`GET ${url.pathname}${url.search}: ${error.message}`, {
         ...errorDetails(request, response),

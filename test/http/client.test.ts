@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  AbortedError,
   AuthenticationError,
   BadRequestError,
   ConfigurationError,
@@ -311,5 +312,38 @@ describe("HttpClient.streamCollection", () => {
       }
     };
     await expect(run()).rejects.toThrow(/no "value" array/);
+  });
+});
+
+describe("HttpClient cancellation and early exit", () => {
+  it("turns an abort while queued, sleeping or in flight into AbortedError", async () => {
+    server = await startServer((_req, res) => {
+      setTimeout(() => json(res, 200, {}), 2_000);
+    });
+    const c = make();
+    const controller = new AbortController();
+    const pending = Promise.all([
+      c.getJson("/a", { signal: controller.signal }),
+      c.getJson("/b", { signal: controller.signal }),
+    ]);
+    setTimeout(() => controller.abort(), 50);
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(c.limiterState().inFlight).toBe(0);
+  });
+
+  it("frees the limiter slot when a consumer stops reading a stream early", async () => {
+    const items = Array.from({ length: 2000 }, (_, i) => ({ n: i, pad: "y".repeat(100) }));
+    server = await startServer((_req, res) => json(res, 200, { value: items }));
+    const c = make();
+    let seen = 0;
+    for await (const _ of c.streamCollection("/Metadata/Things")) {
+      if (++seen === 3) break;
+    }
+    expect(seen).toBe(3);
+    await new Promise((r) => setImmediate(r));
+    expect(c.limiterState().inFlight).toBe(0);
+    // The client is still usable afterwards.
+    expect(await c.getJson("/again")).toHaveProperty("value");
   });
 });
