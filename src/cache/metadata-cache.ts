@@ -119,7 +119,7 @@ export class MetadataCacheV2 {
     let store = this.config.store;
     if (!store) {
       const { openStore } = await import("./store-access.js");
-      store = await openStore(this.config.cacheDir, this.config.logger);
+      store = await openStore(this.config.cacheDir, this.logger);
       this.ownsStore = true;
     }
     this.storeRef = store;
