@@ -10,17 +10,15 @@ const { versionId } = loadRelease(store, releaseModels(generateRelease({ preset:
 store.close();
 const db = new Database(`${temp.dir}/metadata-v2.db`);
 const sql = process.argv[2];
-for (const r of db
-  .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-  .all({
-    v: versionId,
-    match: '"customer"',
-    lang: "en-us",
-    key: "customer",
-    keylen: 8,
-    limit: 20,
-    offset: 0,
-  }) as { detail: string }[])
+for (const r of db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({
+  v: versionId,
+  match: '"customer"',
+  lang: "en-us",
+  key: "customer",
+  keylen: 8,
+  limit: 20,
+  offset: 0,
+}) as { detail: string }[])
   console.log(r.detail);
 db.close();
 temp.cleanup();

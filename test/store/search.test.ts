@@ -163,8 +163,12 @@ describe("store search", () => {
     expect(cust.hits.filter((h) => h.tier === 1).length).toBeGreaterThan(4);
     expect(search(["cust"]).hits.map((h) => h.name)).toContain("CustCustomerV3Entity");
     const salesOrder = search(["sales", "order"]);
-    expect(salesOrder.hits[0]).toMatchObject({ name: "SalesOrderHeader", tier: 1 });
-    expect(salesOrder.hits.map((h) => h.name)).toContain("SalesOrderLine");
+    // Within the name-prefix tier the closest (shortest) name comes first.
+    expect(salesOrder.hits.slice(0, 2).map((h) => [h.name, h.tier])).toEqual([
+      ["SalesOrderLine", 1],
+      ["SalesOrderHeader", 1],
+    ]);
+    expect(salesOrder.hits[0].score).toBeLessThan(salesOrder.hits[1].score);
     expect(search(["customer", "account"]).hits[0]).toMatchObject({
       kind: "property",
       memberName: "CustomerAccount",

@@ -347,24 +347,44 @@ export type SearchKindName = keyof typeof SEARCH_KIND_CODES;
 
 /** Child items (properties, actions, members) per definition that a full-text rowid can address. */
 export const MAX_SEARCH_ORDINAL = 65_536;
+/** Name lengths are recorded up to this value (longer names count as this long). */
+export const MAX_SEARCH_NAME_LENGTH = 127;
 
 /**
- * Full-text rowid: `(ownerId × 65 536 + ordinal) × 8 + kind`. `ownerId` is the definition (public
- * entity for properties and actions, enumeration for members, else the item itself) and `ordinal`
- * the child's position, so scoping a hit to a version needs only the owner, straight from the rowid.
+ * Full-text rowid: `((ownerId × 65 536 + ordinal) × 128 + nameLength) × 8 + kind`. `ownerId` is the
+ * definition (public entity for properties and actions, enumeration for members, else the item
+ * itself) and `ordinal` the child's position, so scoping a hit to a version needs only the owner,
+ * straight from the rowid; `nameLength` (capped at 127) orders name matches closest-first without
+ * reading any row. Stays below 2^53 for owner ids up to 2^27.
  */
-export function searchRowId(ownerId: number, ordinal: number, kind: SearchKindName): number {
-  return (ownerId * MAX_SEARCH_ORDINAL + ordinal) * 8 + SEARCH_KIND_CODES[kind];
+export function searchRowId(ownerId: number, ordinal: number, kind: SearchKindName, name = ""): number {
+  // Characters (code points), as SQLite's length() counts them.
+  const length = Math.min([...name].length, MAX_SEARCH_NAME_LENGTH);
+  return ((ownerId * MAX_SEARCH_ORDINAL + ordinal) * 128 + length) * 8 + SEARCH_KIND_CODES[kind];
 }
 
-export function decodeSearchRowId(rowid: number): { ownerId: number; ordinal: number; code: number } {
+export interface DecodedSearchRowId {
+  ownerId: number;
+  ordinal: number;
+  nameLength: number;
+  code: number;
+}
+
+export function decodeSearchRowId(rowid: number): DecodedSearchRowId {
   const code = rowid % 8;
-  const item = (rowid - code) / 8;
+  const withLength = (rowid - code) / 8;
+  const nameLength = withLength % 128;
+  const item = (withLength - nameLength) / 128;
   const ordinal = item % MAX_SEARCH_ORDINAL;
-  return { ownerId: (item - ordinal) / MAX_SEARCH_ORDINAL, ordinal, code };
+  return { ownerId: (item - ordinal) / MAX_SEARCH_ORDINAL, ordinal, nameLength, code };
 }
 
 /** SQL expression of the same encoding (for deletes computed in SQL). */
-export function searchRowIdSql(ownerExpr: string, ordinalExpr: string, kind: SearchKindName): string {
-  return `((${ownerExpr}) * ${MAX_SEARCH_ORDINAL} + (${ordinalExpr})) * 8 + ${SEARCH_KIND_CODES[kind]}`;
+export function searchRowIdSql(
+  ownerExpr: string,
+  ordinalExpr: string,
+  kind: SearchKindName,
+  nameExpr = "''",
+): string {
+  return `(((${ownerExpr}) * ${MAX_SEARCH_ORDINAL} + (${ordinalExpr})) * 128 + min(length(${nameExpr}), ${MAX_SEARCH_NAME_LENGTH})) * 8 + ${SEARCH_KIND_CODES[kind]}`;
 }

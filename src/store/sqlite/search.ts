@@ -5,16 +5,17 @@
  * `VersionScope` (definition ids and their filter attributes, label texts and their owners), built
  * once per version and process; the database does only what it is fast at:
  *
- * 1. name tier query `{name collection} : ^ "key"*` with bm25 (tier 1; `^ "key"` marks tier 0),
+ * 1. the name tier queries `{name collection} : ^ "key"*` (tier 1) and `^ "key"` (tier 0), rowids
+ *    only: within these tiers hits rank by name length (closest first), encoded in the rowid,
  * 2. the full query's rowids (tier 2 and `total`),
- * 3. bm25 of the full query only when the requested page reaches tier 2,
+ * 3. bm25 of the full query only when the requested page reaches tier 2 (bm25 costs ~2 µs a row),
  * 4. details (names, label ids) for the page's hits only.
  */
 
 import { buildFtsMatch, meaningfulTerms, nameKey, splitIdentifierWords } from "../search-terms.js";
 import type { SearchKind, StoreSearchHit, StoreSearchQuery, StoreSearchResult } from "../types.js";
 import type { SqliteStatement } from "./database.js";
-import { decodeSearchRowId, SEARCH_KIND_CODES } from "./schema.js";
+import { MAX_SEARCH_ORDINAL, SEARCH_KIND_CODES } from "./schema.js";
 
 type Prepare = (sql: string) => SqliteStatement;
 
@@ -106,7 +107,7 @@ export function loadVersionScope(prepare: Prepare, versionId: number): VersionSc
   return { publicEntities, dataEntities, enumerations, labelTexts, labelOwners };
 }
 
-interface Candidate {
+export interface Candidate {
   rowid: number;
   kind: SearchKind;
   ownerId: number;
@@ -142,6 +143,54 @@ function attributesOf(
   return scope.enumerations.has(id) ? NO_ATTRIBUTES : undefined;
 }
 
+function compareCandidates(a: Candidate, b: Candidate): number {
+  return (
+    a.tier - b.tier ||
+    (Number.isNaN(a.score) || Number.isNaN(b.score) ? 0 : a.score - b.score) ||
+    a.rowid - b.rowid ||
+    (a.labelOwner?.id ?? 0) - (b.labelOwner?.id ?? 0)
+  );
+}
+
+/**
+ * The first `count` candidates in rank order. A page is usually a few dozen hits out of thousands:
+ * a bounded max-heap keeps that O(n log count) instead of sorting everything.
+ */
+export function topHits(candidates: Candidate[], count: number): Candidate[] {
+  if (count >= candidates.length / 4) return [...candidates].sort(compareCandidates).slice(0, count);
+  const heap: Candidate[] = [];
+  const worse = (i: number, j: number) => compareCandidates(heap[i], heap[j]) > 0;
+  const swap = (i: number, j: number) => {
+    const t = heap[i];
+    heap[i] = heap[j];
+    heap[j] = t;
+  };
+  for (const c of candidates) {
+    if (heap.length < count) {
+      heap.push(c);
+      for (let i = heap.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (!worse(i, parent)) break;
+        swap(i, parent);
+        i = parent;
+      }
+    } else if (compareCandidates(c, heap[0]) < 0) {
+      heap[0] = c;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let top = i;
+        if (l < heap.length && worse(l, top)) top = l;
+        if (r < heap.length && worse(r, top)) top = r;
+        if (top === i) break;
+        swap(i, top);
+        i = top;
+      }
+    }
+  }
+  return heap.sort(compareCandidates);
+}
+
 const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
 export function runSearch(
@@ -166,20 +215,21 @@ export function runSearch(
   const scope = scopeOf(query.versionId);
   const key = nameKey(query.terms);
 
-  // Tier 0/1 from the name and collection columns; tier 2 from the full query.
-  const tierOf = new Map<number, { tier: number; score: number }>();
+  // Tier 0/1 from the name and collection columns (ordered by name length, from the rowid);
+  // tier 2 from the full query (ordered by bm25, computed only if the page reaches tier 2).
+  const tierOf = new Map<number, number>();
   if (key !== "") {
-    const exact = new Set(
-      prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
+    for (const rowid of prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
+      .pluck()
+      .all(`{name collection} : ^ ${quote(key)}*`) as number[]) {
+      tierOf.set(rowid, 1);
+    }
+    if (tierOf.size > 0) {
+      for (const rowid of prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
         .pluck()
-        .all(`{name collection} : ^ ${quote(key)}`) as number[],
-    );
-    for (const [rowid, score] of prepare(
-      `SELECT rowid, ${BM25} FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?`,
-    )
-      .raw()
-      .all(`{name collection} : ^ ${quote(key)}*`) as [number, number][]) {
-      tierOf.set(rowid, { tier: exact.has(rowid) ? 0 : 1, score });
+        .all(`{name collection} : ^ ${quote(key)}`) as number[]) {
+        tierOf.set(rowid, 0);
+      }
     }
   }
   const fullRowids = prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
@@ -188,12 +238,18 @@ export function runSearch(
 
   const candidates: Candidate[] = [];
   const consider = (rowid: number) => {
-    const { ownerId, ordinal, code } = decodeSearchRowId(rowid);
+    // decodeSearchRowId, inlined: this loop runs once per matching row.
+    const code = rowid % 8;
     const kind = KIND_BY_CODE[code];
     if (!kind || !kinds.has(kind)) return;
-    const named = tierOf.get(rowid);
-    const tier = named?.tier ?? 2;
-    const score = named?.score ?? Number.NaN;
+    const withLength = (rowid - code) / 8;
+    const nameLength = withLength % 128;
+    const item = (withLength - nameLength) / 128;
+    const ordinal = item % MAX_SEARCH_ORDINAL;
+    const ownerId = (item - ordinal) / MAX_SEARCH_ORDINAL;
+    const tier = tierOf.get(rowid) ?? 2;
+    // Within the name tiers the closest (shortest) name ranks first.
+    const score = tier < 2 ? nameLength : Number.NaN;
     switch (kind) {
       case "dataEntity":
         if (scope.dataEntities.has(ownerId) && passes(scope.dataEntities.get(ownerId), filters)) break;
@@ -228,7 +284,6 @@ export function runSearch(
   if (limit === 0 || offset >= total) return { hits: [], total };
   const namedCount = candidates.reduce((n, c) => n + (c.tier < 2 ? 1 : 0), 0);
   if (offset + limit > namedCount && namedCount < total) {
-    // The page reaches tier 2: rank the full-text matches by bm25.
     const scores = new Map<number, number>();
     for (const [rowid, score] of prepare(
       `SELECT rowid, ${BM25} FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?`,
@@ -239,14 +294,7 @@ export function runSearch(
     }
     for (const c of candidates) if (c.tier === 2) c.score = scores.get(c.rowid) ?? 0;
   }
-  candidates.sort(
-    (a, b) =>
-      a.tier - b.tier ||
-      (a.tier === 2 && Number.isNaN(a.score) ? 0 : a.score - b.score) ||
-      a.rowid - b.rowid ||
-      (a.labelOwner?.id ?? 0) - (b.labelOwner?.id ?? 0),
-  );
-  const page = candidates.slice(offset, offset + limit);
+  const page = topHits(candidates, offset + limit).slice(offset);
   const terms = meaningfulTerms(query.terms).map((t) => t.toLowerCase());
   const hits = page.map((c) => materialize(prepare, c, terms, key));
   const missing = [...new Set(hits.filter((h) => h.labelId && h.labelText === null).map((h) => h.labelId!))];

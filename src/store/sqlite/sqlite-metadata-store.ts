@@ -99,7 +99,7 @@ export function rebuildSearchIndex(db: SqliteDatabase): void {
   ];
   for (const [sql, kind] of sources) {
     for (const r of db.prepare(sql).all() as Row[]) {
-      insert.run(searchRowId(r.id, r.o, kind), r.name, r.c ?? "", identifierWords(r.name, r.c), "");
+      insert.run(searchRowId(r.id, r.o, kind, r.name), r.name, r.c ?? "", identifierWords(r.name, r.c), "");
     }
   }
   for (const r of db.prepare("SELECT id, label_text FROM labels_cache").all() as {
@@ -593,7 +593,7 @@ export class SqliteMetadataStore implements MetadataStore {
             ).lastInsertRowid,
           );
           index.run(
-            searchRowId(id, 0, "dataEntity"),
+            searchRowId(id, 0, "dataEntity", e.name),
             e.name,
             e.publicCollectionName ?? "",
             identifierWords(e.name, e.publicCollectionName),
@@ -657,7 +657,7 @@ export class SqliteMetadataStore implements MetadataStore {
     );
     let rows = 1;
     index.run(
-      searchRowId(id, 0, "publicEntity"),
+      searchRowId(id, 0, "publicEntity", e.name),
       e.name,
       e.entitySetName,
       identifierWords(e.name, e.entitySetName),
@@ -688,7 +688,7 @@ export class SqliteMetadataStore implements MetadataStore {
         p.dimensionTypeProperty ?? null,
         order,
       );
-      index.run(searchRowId(id, order, "property"), p.name, "", identifierWords(p.name), "");
+      index.run(searchRowId(id, order, "property", p.name), p.name, "", identifierWords(p.name), "");
       rows += 1;
     });
     const insertNavigation = this.stmt(
@@ -785,7 +785,7 @@ export class SqliteMetadataStore implements MetadataStore {
           order,
         ).lastInsertRowid,
       );
-      index.run(searchRowId(id, order, "action"), a.name, "", identifierWords(a.name), "");
+      index.run(searchRowId(id, order, "action", a.name), a.name, "", identifierWords(a.name), "");
       rows += 1;
       a.parameters.forEach((p, parameterOrder) => {
         insertParameter.run(actionId, p.name, p.type.typeName, bit(p.type.isCollection), parameterOrder);
@@ -822,7 +822,13 @@ export class SqliteMetadataStore implements MetadataStore {
             insert.run(hash, e.name, e.labelId ?? null, e.members.length).lastInsertRowid,
           );
           id = enumerationId;
-          index.run(searchRowId(enumerationId, 0, "enumeration"), e.name, "", identifierWords(e.name), "");
+          index.run(
+            searchRowId(enumerationId, 0, "enumeration", e.name),
+            e.name,
+            "",
+            identifierWords(e.name),
+            "",
+          );
           result.rowsWritten += 1;
           e.members.forEach((m, order) => {
             insertMember.run(
@@ -834,7 +840,7 @@ export class SqliteMetadataStore implements MetadataStore {
               order,
             );
             index.run(
-              searchRowId(enumerationId, order, "enumMember"),
+              searchRowId(enumerationId, order, "enumMember", m.name),
               m.name,
               "",
               identifierWords(m.name),
@@ -1339,26 +1345,32 @@ export class SqliteMetadataStore implements MetadataStore {
     const orphanPublic = `SELECT p.id FROM public_entities p WHERE NOT EXISTS
       (SELECT 1 FROM version_public_entities v WHERE v.public_entity_id = p.id)`;
     unindex(
-      `SELECT ${searchRowIdSql("ep.entity_id", "ep.property_order", "property")} FROM entity_properties ep
+      `SELECT ${searchRowIdSql("ep.entity_id", "ep.property_order", "property", "ep.name")} FROM entity_properties ep
        WHERE ep.entity_id IN (${orphanPublic})`,
     );
     unindex(
-      `SELECT ${searchRowIdSql("a.entity_id", "a.action_order", "action")} FROM entity_actions a
+      `SELECT ${searchRowIdSql("a.entity_id", "a.action_order", "action", "a.name")} FROM entity_actions a
        WHERE a.entity_id IN (${orphanPublic})`,
     );
-    unindex(`SELECT ${searchRowIdSql("id", "0", "publicEntity")} FROM (${orphanPublic})`);
+    unindex(
+      `SELECT ${searchRowIdSql("p.id", "0", "publicEntity", "p.name")} FROM public_entities p WHERE p.id IN (${orphanPublic})`,
+    );
     definitionsDeleted += this.run(`DELETE FROM public_entities WHERE id IN (${orphanPublic})`);
     const orphanData = `SELECT d.id FROM data_entities d WHERE NOT EXISTS
       (SELECT 1 FROM version_data_entities v WHERE v.data_entity_id = d.id)`;
-    unindex(`SELECT ${searchRowIdSql("id", "0", "dataEntity")} FROM (${orphanData})`);
+    unindex(
+      `SELECT ${searchRowIdSql("d.id", "0", "dataEntity", "d.name")} FROM data_entities d WHERE d.id IN (${orphanData})`,
+    );
     definitionsDeleted += this.run(`DELETE FROM data_entities WHERE id IN (${orphanData})`);
     const orphanEnums = `SELECT e.id FROM enumerations e WHERE NOT EXISTS
       (SELECT 1 FROM version_enumerations v WHERE v.enumeration_id = e.id)`;
     unindex(
-      `SELECT ${searchRowIdSql("m.enumeration_id", "m.member_order", "enumMember")} FROM enumeration_members m
+      `SELECT ${searchRowIdSql("m.enumeration_id", "m.member_order", "enumMember", "m.name")} FROM enumeration_members m
        WHERE m.enumeration_id IN (${orphanEnums})`,
     );
-    unindex(`SELECT ${searchRowIdSql("id", "0", "enumeration")} FROM (${orphanEnums})`);
+    unindex(
+      `SELECT ${searchRowIdSql("e.id", "0", "enumeration", "e.name")} FROM enumerations e WHERE e.id IN (${orphanEnums})`,
+    );
     definitionsDeleted += this.run(`DELETE FROM enumerations WHERE id IN (${orphanEnums})`);
     const orphanLabels = `SELECT lt.id FROM labels_cache lt WHERE NOT EXISTS
       (SELECT 1 FROM version_labels v WHERE v.label_text_id = lt.id)`;
