@@ -121,7 +121,10 @@ export interface StoreSearchHit {
   matchedText: string;
   /** 0 = exact name, 1 = name prefix, 2 = full-text; lower ranks first. */
   tier: number;
-  /** bm25 score within the tier (lower is better). */
+  /**
+   * Rank within the tier, lower is better: in tiers 0 and 1 the length of the matched name
+   * (closest name first); in tier 2 the bm25 score.
+   */
   score: number;
   labelId: string | null;
   labelText: string | null;

@@ -108,3 +108,33 @@ describe("search terms", () => {
     expect(nameKey(["*", "sales-order"])).toBe("salesorder");
   });
 });
+
+describe("search ranking helpers", () => {
+  it("topHits equals a full sort's prefix, for heap and sort paths", async () => {
+    const { topHits } = await import("../../src/store/sqlite/search.js");
+    const { searchRowId, decodeSearchRowId } = await import("../../src/store/sqlite/schema.js");
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const candidates = Array.from({ length: 5000 }, (_, i) => {
+      const tier = Math.floor(random() * 3);
+      return {
+        rowid: searchRowId(i + 1, 0, "property", "x".repeat(1 + Math.floor(random() * 30))),
+        kind: "property" as const,
+        ownerId: i + 1,
+        ordinal: 0,
+        tier,
+        score: tier === 2 ? -random() * 5 : Math.floor(random() * 30),
+      };
+    });
+    const sorted = [...candidates].sort((a, b) => a.tier - b.tier || a.score - b.score || a.rowid - b.rowid);
+    for (const count of [1, 20, 100, 3000, 5000]) {
+      expect(topHits(candidates, count)).toEqual(sorted.slice(0, count));
+    }
+    const id = searchRowId(123_456, 789, "enumMember", "CustVendorBlocked");
+    expect(decodeSearchRowId(id)).toEqual({ ownerId: 123_456, ordinal: 789, nameLength: 17, code: 5 });
+    expect(Number.isSafeInteger(searchRowId(2 ** 27 - 1, 65_535, "label", "x".repeat(500)))).toBe(true);
+  });
+});

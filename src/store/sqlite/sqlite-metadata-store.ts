@@ -180,6 +180,13 @@ export class SqliteMetadataStore implements MetadataStore {
     if (this.closed) return;
     this.closed = true;
     this.statements.clear();
+    this.scopes.clear();
+    try {
+      // Cheap, and keeps the planner's statistics current for the next process.
+      this.db.pragma("optimize");
+    } catch {
+      // A read-only or busy database: statistics can wait.
+    }
     this.db.close();
   }
 
