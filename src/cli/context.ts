@@ -75,8 +75,11 @@ export function cacheConfigFor(
   // Without a service principal, fall back to the developer's own sign-in (az login, managed identity).
   if (!settings.clientSecret) config.useDefaultCredential = true;
   if (globals.language) config.languages = [globals.language];
-  if (globals.timeout)
-    config.http = { timeouts: { headersMs: globals.timeout, bodyIdleMs: globals.timeout } };
+  if (globals.timeout !== undefined || globals.retries !== undefined) {
+    config.http = {};
+    if (globals.timeout !== undefined) config.http.timeoutMs = globals.timeout;
+    if (globals.retries !== undefined) config.http.maxRetries = globals.retries;
+  }
   return config;
 }
 

@@ -124,6 +124,10 @@ export function buildProgram(hooks: ProgramHooks): Command {
     )
     .option("--default", "make it the default profile")
     .option("-f, --force", "replace an existing profile")
+    .addHelpText(
+      "after",
+      "\nConnection fields come from the global options: --base-url (required), --tenant-id, --client-id,\n--authority-host. Example:\n  printf '%s' \"$SECRET\" | d365fo profile add dev --base-url https://contoso-dev.sandbox.operations.dynamics.com \\\n    --tenant-id <tenant> --client-id <app> --client-secret-stdin",
+    )
     .action(run(async () => (await profileCommands()).profileAddCommand));
   profile
     .command("list")
