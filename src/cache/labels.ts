@@ -43,6 +43,15 @@ function bulkTexts(
   return texts;
 }
 
+export interface ResolveOptions {
+  signal?: AbortSignal;
+  /**
+   * Called instead of throwing when fetching misses fails (the texts found locally are returned).
+   * Views use it: an entity read from the store should not fail because a label fetch did.
+   */
+  onFetchError?: (error: unknown) => void;
+}
+
 export class LabelResolver {
   private readonly unknown = new Map<string, Set<string>>();
   private readonly logger: Logger;
@@ -64,7 +73,7 @@ export class LabelResolver {
     versionId: number,
     ids: readonly string[],
     language: string,
-    signal?: AbortSignal,
+    options: ResolveOptions = {},
   ): Promise<Map<string, string>> {
     const { store, counter } = this.options;
     const unique = [...new Set(ids.filter((id) => typeof id === "string" && id.length > 0))];
@@ -87,7 +96,19 @@ export class LabelResolver {
       return found;
     }
 
-    const fetched = await this.fetch(misses, language, signal);
+    let fetched: Map<string, string>;
+    try {
+      fetched = await this.fetch(misses, language, options.signal);
+    } catch (error) {
+      if (!options.onFetchError) throw error;
+      // Misses stay unresolved (and are not remembered as unknown): the environment may answer later.
+      options.onFetchError(error);
+      this.logger.warn(
+        { err: error, versionId, language, misses: misses.length },
+        "label misses not fetched",
+      );
+      return found;
+    }
     const labels: Label[] = [];
     for (const id of misses) {
       const text = fetched.get(id);

@@ -323,7 +323,7 @@ export class MetadataCacheV2 {
     }
     this.counter.localHits++;
     const texts = entity.labelId
-      ? await this.labels!.resolve(version.id, [entity.labelId], language)
+      ? await this.labels!.resolve(version.id, [entity.labelId], language, { onFetchError: () => {} })
       : undefined;
     return { ...entity, labelText: (entity.labelId && texts?.get(entity.labelId)) || null, language };
   }
@@ -356,7 +356,12 @@ export class MetadataCacheV2 {
     const ids: string[] = [];
     if (entity.labelId) ids.push(entity.labelId);
     for (const p of entity.properties) if (p.labelId) ids.push(p.labelId);
-    const texts = await this.labels!.resolve(version.id, ids, language);
+    let complete = true;
+    const texts = await this.labels!.resolve(version.id, ids, language, {
+      onFetchError: () => {
+        complete = false;
+      },
+    });
     const text = (id: string | null) => (id ? (texts.get(id) ?? null) : null);
     const view: PublicEntityView = {
       name: entity.name,
@@ -371,7 +376,8 @@ export class MetadataCacheV2 {
       actions: entity.actions,
       language,
     };
-    this.views.set(viewKey, deepFreeze(view));
+    // A view whose missing labels could not be fetched is not kept: a later call may complete it.
+    if (complete) this.views.set(viewKey, deepFreeze(view));
     return view;
   }
 
@@ -398,7 +404,12 @@ export class MetadataCacheV2 {
     const ids: string[] = [];
     if (enumeration.labelId) ids.push(enumeration.labelId);
     for (const m of enumeration.members) if (m.labelId) ids.push(m.labelId);
-    const texts = await this.labels!.resolve(version.id, ids, language);
+    let complete = true;
+    const texts = await this.labels!.resolve(version.id, ids, language, {
+      onFetchError: () => {
+        complete = false;
+      },
+    });
     const text = (id: string | null) => (id ? (texts.get(id) ?? null) : null);
     const view: EnumerationView = {
       name: enumeration.name,
@@ -407,7 +418,8 @@ export class MetadataCacheV2 {
       members: enumeration.members.map((m) => ({ ...m, labelText: text(m.labelId) })),
       language,
     };
-    this.views.set(viewKey, deepFreeze(view));
+    // A view whose missing labels could not be fetched is not kept: a later call may complete it.
+    if (complete) this.views.set(viewKey, deepFreeze(view));
     return view;
   }
 

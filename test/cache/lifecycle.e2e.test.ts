@@ -68,6 +68,36 @@ describe("createMetadataCache", () => {
     }
   });
 
+  it("returns a view without the labels it could not fetch, and completes it later", async () => {
+    const env = emulator.environments[0];
+    const cache = new MetadataCacheV2({
+      baseUrl: env.baseUrl,
+      credential: emulatorCredential(emulator),
+      cacheDir: dir.path,
+      http: { maxRetries: 0 },
+    });
+    try {
+      await cache.syncIfNeeded();
+      const german = env.release.labels.get("de-de")?.get("@AccountsReceivable:CustCustomerV3EntityLabel");
+      expect(german).toBeTruthy();
+      env.setKnobs({ faults: { error500Rate: 1, pathPattern: "Labels" } });
+      const degraded = await cache.getPublicEntity("CustomerV3", { language: "de-DE" });
+      expect(degraded?.name).toBe("CustomerV3");
+      expect(degraded?.labelText).toBeNull();
+      await expect(
+        cache.getLabel("@AccountsReceivable:CustCustomerV3EntityLabel", "de-DE"),
+      ).rejects.toMatchObject({
+        code: "D365_SERVER_ERROR",
+      });
+      env.setKnobs({ faults: { error500Rate: 0 } });
+      const complete = await cache.getPublicEntity("CustomerV3", { language: "de-DE" });
+      expect(complete?.labelText).toBe(german);
+    } finally {
+      env.setKnobs({ faults: { error500Rate: 0 } });
+      await cache.close();
+    }
+  });
+
   it("rejects bad read arguments with ConfigurationError", async () => {
     const cache = new MetadataCacheV2({
       baseUrl: emulator.environments[0].baseUrl,
