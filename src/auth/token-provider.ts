@@ -37,6 +37,7 @@ export class TokenProvider {
   private readonly secrets: readonly string[];
   private readonly now: () => number;
   private cached: AccessToken | undefined;
+  private refreshAt = 0;
   private pending: Promise<AccessToken> | undefined;
   private fetchCount = 0;
 
@@ -55,13 +56,7 @@ export class TokenProvider {
 
   /** A valid bearer token; `forceRefresh` skips the cache (after a 401). */
   async getToken(options: { forceRefresh?: boolean; signal?: AbortSignal } = {}): Promise<string> {
-    if (
-      !options.forceRefresh &&
-      this.cached &&
-      this.cached.expiresOnTimestamp - this.refreshMarginMs > this.now()
-    ) {
-      return this.cached.token;
-    }
+    if (!options.forceRefresh && this.cached && this.now() < this.refreshAt) return this.cached.token;
     if (options.forceRefresh && this.pending === undefined) this.cached = undefined;
     if (!this.pending) {
       this.pending = this.fetch(options.signal).finally(() => {
@@ -99,6 +94,14 @@ export class TokenProvider {
       throw new AuthenticationError(`The credential returned no access token for scope ${this.scope}`);
     }
     this.cached = token;
+    // Refresh 5 min before expiry, or halfway through a shorter lifetime; earlier if the
+    // credential suggests it (`refreshAfterTimestamp`).
+    const obtained = this.now();
+    const lifetime = Math.max(0, token.expiresOnTimestamp - obtained);
+    let refreshAt = token.expiresOnTimestamp - Math.min(this.refreshMarginMs, lifetime / 2);
+    const hint = (token as AccessToken & { refreshAfterTimestamp?: number }).refreshAfterTimestamp;
+    if (typeof hint === "number" && hint > obtained) refreshAt = Math.min(refreshAt, hint);
+    this.refreshAt = refreshAt;
     return token;
   }
 }

@@ -68,4 +68,15 @@ describe("TokenProvider", () => {
       "a [redacted-token] b [redacted]",
     );
   });
+
+  it("refreshes halfway through a lifetime shorter than the margin instead of on every call", async () => {
+    let now = 0;
+    const { credential } = fakeCredential(4 * 60_000, () => now);
+    const provider = new TokenProvider(credential, "https://a.b", { now: () => now });
+    expect(await provider.getToken()).toBe("tok-1");
+    now = 60_000;
+    expect(await provider.getToken()).toBe("tok-1");
+    now = 2 * 60_000 + 1;
+    expect(await provider.getToken()).toBe("tok-2");
+  });
 });
