@@ -292,7 +292,9 @@ export class HttpClient {
             },
             "collection page cut off; resuming",
           );
-          await this.retry.sleep(delayMs, options.signal);
+          await this.retry.sleep(delayMs, options.signal).catch((reason: unknown) => {
+            throw new AbortedError(`GET ${url.pathname}${url.search} was aborted`, { cause: reason });
+          });
         } finally {
           if (!stream.destroyed) stream.destroy();
         }
