@@ -22,7 +22,7 @@ import { MetadataApiClient } from "../src/metadata/client.js";
 import { openMetadataStore } from "../src/store/index.js";
 import type { MetadataStore } from "../src/store/types.js";
 import { SmartSyncManagerV2 } from "../src/sync/manager.js";
-import type { SyncProgressEvent, SyncResult } from "../src/sync/types.js";
+import type { SmartSyncManagerOptions, SyncProgressEvent, SyncResult } from "../src/sync/types.js";
 import { ModuleVersionDetector } from "../src/version/detector.js";
 import { round, trackPeakRss } from "./_stats.js";
 import type { BenchArgs, BenchResult, BenchRow } from "./run.js";
@@ -115,12 +115,18 @@ interface Measured {
   peakRssMb: number;
   counters: EnvironmentCounters;
   limiter: ReturnType<MetadataApiClient["limiterState"]>;
+  /** Highest RSS seen at a progress event of each step (MB). */
+  stepRssMb: Record<string, number>;
 }
+
+/** Sync tuning from the command line (`--window-size`, `--windows-in-flight`, `--chunk-size`). */
+type Tuning = Pick<SmartSyncManagerOptions, "windowSize" | "windowsInFlight" | "chunkSize">;
 
 async function measureSync(
   emu: EmulatorProcess,
   envName: string,
   store: MetadataStore,
+  tuning: Tuning,
   log: (m: string) => void,
 ): Promise<Measured> {
   const env = emu.environments.find((e) => e.name === envName)!;
@@ -137,9 +143,12 @@ async function measureSync(
     getApplicationBuildVersion: () => client.getApplicationBuildVersion(),
     getPlatformBuildVersion: () => client.getPlatformBuildVersion(),
   });
-  const sync = new SmartSyncManagerV2({ store, source: client, detector });
+  const sync = new SmartSyncManagerV2({ store, source: client, detector, ...tuning });
   let lastLog = 0;
+  const stepRssMb: Record<string, number> = {};
   const onProgress = (e: SyncProgressEvent) => {
+    const rssMb = round(process.memoryUsage.rss() / 1048576, 1);
+    stepRssMb[e.step] = Math.max(stepRssMb[e.step] ?? 0, rssMb);
     const now = performance.now();
     if (now - lastLog < 5000 && !e.stepDone) return;
     lastLog = now;
@@ -158,7 +167,7 @@ async function measureSync(
   const limiter = client.limiterState();
   await client.close();
   const counters = await admin<EnvironmentCounters>(emu, `${envName}/counters`);
-  return { result, wallMs, cpuMs: (used.user + used.system) / 1000, peakRssMb, counters, limiter };
+  return { result, wallMs, cpuMs: (used.user + used.system) / 1000, peakRssMb, counters, limiter, stepRssMb };
 }
 
 function fileBytes(path: string): number {
@@ -180,7 +189,16 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   if (!["tiny", "medium", "large"].includes(preset)) throw new Error(`--preset must be tiny|medium|large`);
   if (!["zero", "realistic"].includes(latency)) throw new Error(`--latency must be zero|realistic`);
 
+  const tuning: Tuning = {};
+  for (const [flag, key] of [
+    ["window-size", "windowSize"],
+    ["windows-in-flight", "windowsInFlight"],
+    ["chunk-size", "chunkSize"],
+  ] as const) {
+    if (args.flags[flag] !== undefined) tuning[key] = Number(args.flags[flag]);
+  }
   const emu = await startEmulatorProcess(preset, args.log);
+  const baselineRssMb = round(process.memoryUsage.rss() / 1048576, 1);
   const dir = mkdtempSync(join(tmpdir(), "d365fo-bench-sync-"));
   try {
     const profile = realisticKnobs();
@@ -196,16 +214,16 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     args.log(
       `full sync of ${first} (${preset}, latency ${latency}, throttling ${throttling ? "on" : "off"})`,
     );
-    const full = await measureSync(emu, first, store, args.log);
+    const full = await measureSync(emu, first, store, tuning, args.log);
     const afterFull = store.getStorageFootprint();
 
     args.log(`shared-environment sync of ${second}`);
     const rowsBefore = store.countMetadataRows();
-    const shared = await measureSync(emu, second, store, args.log);
+    const shared = await measureSync(emu, second, store, tuning, args.log);
     const sharedRowsWritten = store.countMetadataRows() - rowsBefore;
 
     args.log(`upgrade sync of ${third}`);
-    const upgrade = await measureSync(emu, third, store, args.log);
+    const upgrade = await measureSync(emu, third, store, tuning, args.log);
     const afterUpgrade = store.getStorageFootprint();
     const versions = store.listVersions().length;
     store.close();
@@ -221,11 +239,15 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       limiterPausedMs: round(m.limiter.pausedMs, 0),
       limiterPeak: m.limiter.peakLimit,
       serverMaxInFlight: m.counters.maxInFlight,
+      stepRssMb: m.stepRssMb,
     });
     const figures = {
       preset,
       latency,
       throttling,
+      tuning,
+      // RSS of this process before any sync (runtime, tsx, libraries): the floor under peakRssMb.
+      baselineRssMb,
       fullSync: {
         wallMs: round(full.wallMs, 0),
         requests: full.counters.requests,

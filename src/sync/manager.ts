@@ -172,7 +172,7 @@ export class SmartSyncManagerV2 extends EventEmitter<{ progress: [SyncProgressEv
     this.environmentName = options.environmentName;
     this.chunkSize = positive("chunkSize", options.chunkSize, 200);
     this.windowSize = positive("windowSize", options.windowSize, 500);
-    this.windowsInFlight = positive("windowsInFlight", options.windowsInFlight, 3);
+    this.windowsInFlight = positive("windowsInFlight", options.windowsInFlight, 2);
     this.labelChunkSize = positive("labelChunkSize", options.labelChunkSize, 500);
     this.labelConcurrency = positive("labelConcurrency", options.labelConcurrency, 64);
     this.leaseTtlMs = positive("leaseTtlMs", options.leaseTtlMs, 30_000);

@@ -143,7 +143,7 @@ export interface SmartSyncManagerOptions {
   chunkSize?: number;
   /** Public entities per request window (`$top`), default 500. */
   windowSize?: number;
-  /** Public entity windows fetched ahead of the writer (default 3). */
+  /** Public entity windows fetched ahead of the writer (default 2). */
   windowsInFlight?: number;
   /** Label texts per write transaction (default 500). */
   labelChunkSize?: number;
