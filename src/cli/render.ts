@@ -287,11 +287,13 @@ export function renderStatistics(stats: CacheStatistics, location: string | unde
   if (location) pairs.push(["Cache", location]);
   pairs.push(
     ["Environments", stats.totalEnvironments],
-    ["Unique versions", stats.uniqueVersions],
-    ["Shared versions", stats.sharedVersions],
-    ["Stored", formatBytes(stats.storage.totalBytes)],
-    ["Per-environment copies would need", formatBytes(stats.storage.perEnvironmentCopyBytes)],
-    ["Storage efficiency", formatPercent(stats.storageEfficiency)],
+    ["Versions in use", stats.uniqueVersions],
+    ["Versions shared", `${stats.sharedVersions} (serving more than one environment)`],
+    ["Versions stored", stats.storedVersions],
+    ["Metadata stored once", formatBytes(stats.storage.metadataBytes)],
+    ["One copy per environment", formatBytes(stats.storage.perEnvironmentCopyBytes)],
+    ["Saved by sharing", formatPercent(stats.storageEfficiency)],
+    ["Database size", formatBytes(stats.storage.totalBytes)],
   );
   const versions = Object.entries(stats.versionDistribution);
   const syncs = Object.entries(stats.lastSyncTimes);

@@ -1,0 +1,148 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { PublicEntityView, SearchResultPage } from "../../src/cache/types.js";
+import { formatBytes, formatDuration, Output, renderKeyValues, renderTable } from "../../src/cli/output.js";
+import { describeProgress } from "../../src/cli/progress.js";
+import { redactingStream, SecretRedactor } from "../../src/cli/redact.js";
+import { renderEntity, renderSearch } from "../../src/cli/render.js";
+
+class Sink extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+describe("output", () => {
+  it("writes exactly one JSON document in JSON mode, human text otherwise", () => {
+    const stdout = new Sink();
+    const stderr = new Sink();
+    const json = new Output(true, { stdout, stderr });
+    json.result({ when: new Date(0), map: new Map([["a", 1]]) }, () => "human");
+    json.errorDocument({ code: "X", message: "late", exitCode: 1 });
+    expect(JSON.parse(stdout.text)).toEqual({ when: "1970-01-01T00:00:00.000Z", map: { a: 1 } });
+    expect(() => json.result({}, () => "")).toThrow(/already written/);
+    const human = new Output(false, { stdout: new Sink(), stderr });
+    human.result({ a: 1 }, () => "hello");
+    expect((human.streams.stdout as Sink).text).toBe("hello\n");
+  });
+
+  it("renders plain tables and key/value blocks without colour codes", () => {
+    const table = renderTable(["a", "b"], [[1, null]]);
+    expect(table).toContain("│ a │ b │");
+    expect(table).not.toMatch(/\u001b\[/);
+    expect(
+      renderKeyValues([
+        ["Name", "x"],
+        ["Longer", null],
+      ]),
+    ).toBe("Name:   x\nLonger: -");
+    expect(formatBytes(1536)).toBe("1.5 KiB");
+    expect(formatDuration(1500)).toBe("1.5 s");
+  });
+
+  it("redacts known secrets, bearer tokens and client_secret fields", () => {
+    const redactor = new SecretRedactor();
+    redactor.add("s3cr3t-value");
+    const sink = new Sink();
+    const stream = redactingStream(sink, redactor);
+    stream.write("secret=s3cr3t-value Bearer eyJhbGciOiJSUzI1NiJ9.abcdefghijklmnop client_secret=xyz&a=1\n");
+    expect(sink.text).toBe("secret=[redacted] Bearer [redacted] client_secret=[redacted]&a=1\n");
+  });
+
+  it("describes progress per step", () => {
+    expect(describeProgress({ step: "labels", done: 5, total: 10 })).toBe("Labels: 5/10");
+    expect(describeProgress({ step: "publicEntities", done: 7, total: null, waiting: true })).toMatch(
+      /^Public entities: 7 \(waiting/,
+    );
+  });
+});
+
+describe("human views", () => {
+  it("renders a search page with kind, name, label and why", () => {
+    const page: SearchResultPage = {
+      query: "cust",
+      terms: ["cust"],
+      hits: [
+        {
+          kind: "publicEntity",
+          name: "CustomerGroup",
+          reason: "name prefix 'cust'",
+          matchedField: "name",
+          matchedText: "CustomerGroup",
+          tier: 1,
+          score: 0,
+          labelId: "@SYS1",
+          labelText: "Customer groups",
+        },
+      ],
+      total: 3,
+      limit: 1,
+      offset: 0,
+      versionHash: "abc",
+    };
+    const text = renderSearch(page);
+    expect(text).toMatch(/kind.*name.*label.*why/);
+    expect(text).toContain("Customer groups");
+    expect(text).toContain("1-1 of 3 matches");
+    expect(renderSearch({ ...page, hits: [], total: 0 })).toBe('No matches for "cust".');
+  });
+
+  it("renders an entity's keys, enum types, navigation and actions", () => {
+    const property = {
+      name: "Status",
+      typeName: "Microsoft.Dynamics.DataEntities.NoYes",
+      dataType: "Enum",
+      labelId: "@SYS2",
+      labelText: "Status",
+      isKey: false,
+      isMandatory: false,
+      configurationEnabled: true,
+      allowEdit: true,
+      allowEditOnCreate: true,
+      isDimension: false,
+      dimensionRelation: null,
+      isDynamicDimension: false,
+      dimensionLegalEntityProperty: null,
+      dimensionTypeProperty: null,
+    };
+    const entity: PublicEntityView = {
+      name: "Thing",
+      entitySetName: "Things",
+      labelId: "@SYS1",
+      labelText: "Things",
+      isReadOnly: false,
+      configurationEnabled: true,
+      properties: [
+        { ...property, name: "Id", typeName: "Edm.String", dataType: "String", isKey: true },
+        property,
+      ],
+      navigationProperties: [
+        {
+          name: "Owner",
+          relatedEntity: "Worker",
+          relatedRelationName: null,
+          cardinality: "Single",
+          constraints: [{ kind: "Referential", property: "OwnerId", referencedProperty: "Id" }],
+        },
+      ],
+      propertyGroups: [],
+      actions: [
+        {
+          name: "Approve",
+          bindingKind: "BoundToEntityInstance",
+          fieldLookup: null,
+          parameters: [{ name: "note", type: { typeName: "Edm.String", isCollection: false } }],
+          returnType: null,
+        },
+      ],
+      language: "en-US",
+    };
+    const text = renderEntity(entity);
+    expect(text).toMatch(/Keys:\s+Id/);
+    expect(text).toContain("Enum types: Microsoft.Dynamics.DataEntities.NoYes");
+    expect(text).toContain("OwnerId = Id");
+    expect(text).toContain("note: Edm.String");
+  });
+});
