@@ -255,8 +255,8 @@ export class EnvironmentServer implements EmulatorEnvironment {
       knobs.faults.pathPattern === undefined || new RegExp(knobs.faults.pathPattern).test(path);
     const fault = faultsApply ? this.drawFault(knobs) : undefined;
 
-    let body: string | undefined;
-    if (method === "POST") body = await readBody(req);
+    // Action parameters are not used by the emulated actions; the body is drained (bounded).
+    if (method === "POST") await drainBody(req);
     else req.resume();
     if (delay > 0) await sleep(delay);
     if (res.destroyed) return;
@@ -274,7 +274,7 @@ export class EnvironmentServer implements EmulatorEnvironment {
 
     let reply: Reply;
     try {
-      reply = this.route(route, url, method, docs, knobs, body);
+      reply = this.route(route, url, method, docs, knobs);
     } catch (error) {
       if (!(error instanceof ODataQueryError)) throw error;
       reply = { status: 400, body: badQuery(error) };
@@ -340,7 +340,6 @@ export class EnvironmentServer implements EmulatorEnvironment {
     method: string,
     docs: ReleaseDocuments,
     knobs: EnvironmentKnobs,
-    _body: string | undefined,
   ): Reply {
     const base = this.origin;
     switch (route.kind) {
@@ -514,15 +513,15 @@ export class EnvironmentServer implements EmulatorEnvironment {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function drainBody(req: IncomingMessage): Promise<void> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_ACTION_BODY) chunks.push(chunk);
+      if (size > MAX_ACTION_BODY) req.destroy();
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve());
+    req.on("close", () => resolve());
     req.on("error", reject);
   });
 }
