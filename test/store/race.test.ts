@@ -15,10 +15,9 @@ describe("cross-process coordination", () => {
   });
   afterEach(() => temp.cleanup());
 
-  it("three processes racing getOrCreateVersion never create two versions for one modules hash", async () => {
+  it("three processes racing on a new file: one schema, never two versions for one modules hash", async () => {
     const sets = 20;
-    // Create the file first so that the race is on the rows, not on the schema.
-    openMetadataStore({ cacheDir: temp.dir }).close();
+    // No file yet: the processes also race on creating and migrating the schema.
     const startAt = Date.now() + 2500;
     const outputs = await Promise.all(
       ["p1", "p2", "p3"].map((owner) =>
