@@ -39,8 +39,8 @@ export interface VersionScope {
   publicEntities: Map<number, DefinitionAttributes>;
   dataEntities: Map<number, DefinitionAttributes>;
   enumerations: Set<number>;
-  /** Label text id → label id and language, for the texts the version uses. */
-  labelTexts: Map<number, { labelId: string; language: string }>;
+  /** Per language (loaded on first use): label text id → label id, for the texts the version uses. */
+  labelTexts: Map<string, Map<number, string>>;
   /** Label id → definitions of the version carrying it. */
   labelOwners: Map<string, { kind: LabelOwnerKind; id: number }[]>;
 }
@@ -95,16 +95,26 @@ export function loadVersionScope(prepare: Prepare, versionId: number): VersionSc
     enumerations.add(id);
     own(labelId, "enumeration", id);
   }
-  const labelTexts = new Map<number, { labelId: string; language: string }>();
-  for (const [id, labelId, language] of prepare(
-    `SELECT lt.id, lt.label_id, lt.language FROM version_labels vl
-     CROSS JOIN labels_cache lt ON lt.id = vl.label_text_id WHERE vl.global_version_id = ?`,
-  )
-    .raw()
-    .all(versionId) as [number, string, string][]) {
-    labelTexts.set(id, { labelId, language });
-  }
+  const labelTexts = new Map<string, Map<number, string>>();
   return { publicEntities, dataEntities, enumerations, labelTexts, labelOwners };
+}
+
+function labelTextsOf(prepare: Prepare, scope: VersionScope, versionId: number, language: string) {
+  let texts = scope.labelTexts.get(language);
+  if (!texts) {
+    texts = new Map<number, string>();
+    for (const [id, labelId] of prepare(
+      `SELECT lt.id, lt.label_id FROM version_labels vl
+       CROSS JOIN labels_cache lt ON lt.id = vl.label_text_id
+       WHERE vl.global_version_id = ? AND lt.language = ?`,
+    )
+      .raw()
+      .all(versionId, language) as [number, string][]) {
+      texts.set(id, labelId);
+    }
+    scope.labelTexts.set(language, texts);
+  }
+  return texts;
 }
 
 export interface Candidate {
@@ -237,6 +247,7 @@ export function runSearch(
     .all(match) as number[];
 
   const candidates: Candidate[] = [];
+  let labels: Map<number, string> | undefined;
   const consider = (rowid: number) => {
     // decodeSearchRowId, inlined: this loop runs once per matching row.
     const code = rowid % 8;
@@ -264,9 +275,10 @@ export function runSearch(
         if (scope.enumerations.has(ownerId) && passes(NO_ATTRIBUTES, filters)) break;
         return;
       case "label": {
-        const text = scope.labelTexts.get(ownerId);
-        if (!text || text.language !== language) return;
-        for (const owner of scope.labelOwners.get(text.labelId) ?? []) {
+        labels ??= labelTextsOf(prepare, scope, query.versionId, language);
+        const labelId = labels.get(ownerId);
+        if (labelId === undefined) return;
+        for (const owner of scope.labelOwners.get(labelId) ?? []) {
           if (!passes(attributesOf(scope, owner.kind, owner.id), filters)) continue;
           candidates.push({ rowid, kind, ownerId, ordinal, tier: 2, score, labelOwner: owner });
         }
