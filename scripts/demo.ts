@@ -137,7 +137,7 @@ async function main(): Promise<number> {
     );
     if (second.emulatorRequests > 3) {
       process.stderr.write(
-        `demo: expected the shared sync to cost at most 3 requests, it cost ${second.emulatorRequests}\n`,
+        `note: the shared sync cost ${second.emulatorRequests} requests to the environment; the target is at most 3\n`,
       );
     }
 
@@ -164,7 +164,7 @@ async function main(): Promise<number> {
       emulator.environments[0].baseUrl,
       emulator.environments[2].baseUrl,
     );
-    print(renderComparison("dev", "uat", comparison));
+    print(renderComparison("dev", "uat", comparison, { rows: 8, names: 10, moreHint: "" }));
 
     process.stderr.write(`\nDemo finished in ${formatDuration(Date.now() - started)}.\n`);
     return 0;

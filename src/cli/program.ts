@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
+import type { SearchKind } from "../store/types.js";
 import type { CliContext, GlobalOptions } from "./context.js";
 import type { OutputStreams } from "./output.js";
 
@@ -56,6 +57,18 @@ export const SEARCH_KINDS = [
   "action",
   "label",
 ] as const;
+
+export function parseSearchKinds(value: string): SearchKind[] {
+  const kinds = value
+    .split(",")
+    .map((kind) => kind.trim())
+    .filter(Boolean);
+  const unknown = kinds.filter((kind) => !(SEARCH_KINDS as readonly string[]).includes(kind));
+  if (kinds.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`expected one or more of ${SEARCH_KINDS.join(", ")}`);
+  }
+  return kinds as SearchKind[];
+}
 
 export function buildProgram(hooks: ProgramHooks): Command {
   const program = new Command("d365fo");
@@ -167,7 +180,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
   program
     .command("search <text...>")
     .description("search entities, enumerations, properties and labels in the synced metadata")
-    .addOption(new Option("--kind <kinds...>", "kinds of hits").choices([...SEARCH_KINDS]))
+    .option("--kind <kinds>", `kinds of hits, comma-separated: ${SEARCH_KINDS.join(", ")}`, parseSearchKinds)
     .option("--category <category>", "entity category, e.g. Master, Transaction")
     .option("--limit <n>", "hits per page (1-500)", parsePositiveInt, 20)
     .option("--offset <n>", "hits to skip", (v) => parseNonNegativeNumber(v), 0)

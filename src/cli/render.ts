@@ -221,7 +221,15 @@ export function renderEnumeration(enumeration: EnumerationView): string {
   return `${head}\n\n${table}`;
 }
 
-export function renderComparison(nameA: string, nameB: string, comparison: EnvironmentComparison): string {
+export function renderComparison(
+  nameA: string,
+  nameB: string,
+  comparison: EnvironmentComparison,
+  limits: { rows?: number; names?: number; moreHint?: string } = {},
+): string {
+  const moreHint = limits.moreHint ?? " (use --json for all)";
+  const maxRows = limits.rows ?? 50;
+  const maxNames = limits.names ?? 20;
   const side = (s: EnvironmentComparison["a"]) =>
     `${s.versionHash} (${s.moduleCount} modules, application ${s.applicationVersion ?? "?"}, platform ${s.platformVersion ?? "?"})`;
   const lines = [
@@ -239,8 +247,8 @@ export function renderComparison(nameA: string, nameB: string, comparison: Envir
     lines.push(
       renderTable(
         ["module", nameA, nameB, "change"],
-        m.changed.slice(0, 50).map((c) => [c.moduleId, c.fromVersion, c.toVersion, c.direction]),
-      ) + (m.changed.length > 50 ? `\n… and ${m.changed.length - 50} more (use --json for all)` : ""),
+        m.changed.slice(0, maxRows).map((c) => [c.moduleId, c.fromVersion, c.toVersion, c.direction]),
+      ) + (m.changed.length > maxRows ? `\n… and ${m.changed.length - maxRows} more${moreHint}` : ""),
     );
   }
   if (m.added.length) lines.push(`Modules only in ${nameB}: ${m.added.map((x) => x.moduleId).join(", ")}`);
@@ -252,8 +260,8 @@ export function renderComparison(nameA: string, nameB: string, comparison: Envir
   );
   const list = (title: string, names: string[]) => {
     if (names.length === 0) return;
-    const shown = names.slice(0, 20).join(", ");
-    lines.push(`${title}: ${shown}${names.length > 20 ? `, … (${names.length - 20} more)` : ""}`);
+    const shown = names.slice(0, maxNames).join(", ");
+    lines.push(`${title}: ${shown}${names.length > maxNames ? `, … (${names.length - maxNames} more)` : ""}`);
   };
   list(`Entities only in ${nameB}`, e.added);
   list(`Entities only in ${nameA}`, e.removed);
@@ -262,7 +270,7 @@ export function renderComparison(nameA: string, nameB: string, comparison: Envir
       renderTable(
         ["entity", "properties +", "properties -", "properties changed", "other"],
         e.changed
-          .slice(0, 30)
+          .slice(0, maxRows)
           .map((c) => [
             c.name,
             c.propertiesAdded.join(", "),
@@ -276,7 +284,7 @@ export function renderComparison(nameA: string, nameB: string, comparison: Envir
               ...c.actionsRemoved.map((a) => `-action ${a}`),
             ].join(", "),
           ]),
-      ) + (e.changed.length > 30 ? `\n… and ${e.changed.length - 30} more (use --json for all)` : ""),
+      ) + (e.changed.length > maxRows ? `\n… and ${e.changed.length - maxRows} more${moreHint}` : ""),
     );
   }
   return lines.join("\n\n");
