@@ -217,18 +217,14 @@ describe("a sync killed at any point", () => {
           );
           expect(byRoute("metadata.publicEntities")).toBeLessThanOrEqual(windowsLeft + 2);
         }
-        expect(byRoute("metadata.labels")).toBeLessThanOrEqual(missingLabels);
+        // At most the missing labels (plus what the killed process may have had on the wire).
+        expect(byRoute("metadata.labels")).toBeLessThanOrEqual(missingLabels + LABEL_CONCURRENCY);
       }
     }
 
     expect(kills).toBe(10);
-    expect([...phasesSkipped].sort()).toEqual(
-      ["dataEntities", "enumerations", "labels", "publicEntities"]
-        .sort()
-        .filter((p) => phasesSkipped.has(p as SyncPhase)),
-    );
-    expect(phasesSkipped.has("dataEntities")).toBe(true);
-    expect(phasesSkipped.has("publicEntities")).toBe(true);
+    // Every phase was, at some point, complete before a run began, and that run did not fetch it.
+    expect([...phasesSkipped].sort()).toEqual(["dataEntities", "enumerations", "labels", "publicEntities"]);
     expect(newVersionId).toBeDefined();
     expect(store.findEnvironment(env.baseUrl)?.versionId).toBe(newVersionId);
     expect(store.getContentHash(newVersionId!)).toBe(referenceHash);
