@@ -134,8 +134,10 @@ interface Filters {
   readOnly?: boolean;
 }
 
+/** False for `undefined` (not a member of the version) or when a set filter does not match. */
 function passes(attributes: DefinitionAttributes | undefined, filters: Filters): boolean {
-  const a = attributes ?? NO_ATTRIBUTES;
+  if (attributes === undefined) return false;
+  const a = attributes;
   if (filters.category !== undefined && a.category !== filters.category) return false;
   if (filters.dataServiceEnabled !== undefined && a.dataServiceEnabled !== filters.dataServiceEnabled)
     return false;
@@ -228,6 +230,14 @@ export function runSearch(
   // Tier 0/1 from the name and collection columns (ordered by name length, from the rowid);
   // tier 2 from the full query (ordered by bm25, computed only if the page reaches tier 2).
   const tierOf = new Map<number, number>();
+  // Kind per rowid code, or undefined when the query does not want that kind.
+  const wanted: (SearchKind | undefined)[] = Array.from({ length: 8 }, (_, code) =>
+    KIND_BY_CODE[code] && kinds.has(KIND_BY_CODE[code]) ? KIND_BY_CODE[code] : undefined,
+  );
+  const filtered =
+    filters.category !== undefined ||
+    filters.dataServiceEnabled !== undefined ||
+    filters.readOnly !== undefined;
   if (key !== "") {
     for (const rowid of prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
       .pluck()
@@ -248,31 +258,32 @@ export function runSearch(
 
   const candidates: Candidate[] = [];
   let labels: Map<number, string> | undefined;
-  const consider = (rowid: number) => {
+  const consider = (rowid: number, tier: number) => {
     // decodeSearchRowId, inlined: this loop runs once per matching row.
     const code = rowid % 8;
-    const kind = KIND_BY_CODE[code];
-    if (!kind || !kinds.has(kind)) return;
+    const kind = wanted[code];
+    if (kind === undefined) return;
     const withLength = (rowid - code) / 8;
     const nameLength = withLength % 128;
     const item = (withLength - nameLength) / 128;
     const ordinal = item % MAX_SEARCH_ORDINAL;
     const ownerId = (item - ordinal) / MAX_SEARCH_ORDINAL;
-    const tier = tierOf.get(rowid) ?? 2;
     // Within the name tiers the closest (shortest) name ranks first.
     const score = tier < 2 ? nameLength : Number.NaN;
     switch (kind) {
       case "dataEntity":
-        if (scope.dataEntities.has(ownerId) && passes(scope.dataEntities.get(ownerId), filters)) break;
+        if (filtered ? passes(scope.dataEntities.get(ownerId), filters) : scope.dataEntities.has(ownerId))
+          break;
         return;
       case "publicEntity":
       case "property":
       case "action":
-        if (scope.publicEntities.has(ownerId) && passes(scope.publicEntities.get(ownerId), filters)) break;
+        if (filtered ? passes(scope.publicEntities.get(ownerId), filters) : scope.publicEntities.has(ownerId))
+          break;
         return;
       case "enumeration":
       case "enumMember":
-        if (scope.enumerations.has(ownerId) && passes(NO_ATTRIBUTES, filters)) break;
+        if (scope.enumerations.has(ownerId) && (!filtered || passes(NO_ATTRIBUTES, filters))) break;
         return;
       case "label": {
         labels ??= labelTextsOf(prepare, scope, query.versionId, language);
@@ -289,8 +300,8 @@ export function runSearch(
     }
     candidates.push({ rowid, kind, ownerId, ordinal, tier, score });
   };
-  for (const rowid of tierOf.keys()) consider(rowid);
-  for (const rowid of fullRowids) if (!tierOf.has(rowid)) consider(rowid);
+  for (const [rowid, tier] of tierOf) consider(rowid, tier);
+  for (const rowid of fullRowids) if (!tierOf.has(rowid)) consider(rowid, 2);
 
   const total = candidates.length;
   if (limit === 0 || offset >= total) return { hits: [], total };
