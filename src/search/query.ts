@@ -104,8 +104,10 @@ export function describeMatch(hit: StoreSearchHit, query: ParsedQuery): string {
   if (hit.tier === 0)
     return hit.memberName ? `exact ${MEMBER_NOUN[hit.kind] ?? "member"} name` : "exact name";
   if (hit.tier === 1) {
-    const typed = query.terms.join(" ") || hit.matchedText;
-    return `name prefix '${typed.toLowerCase()}'`;
+    const typed = (query.terms.join(" ") || hit.matchedText).toLowerCase();
+    if (hit.memberName)
+      return `${MEMBER_NOUN[hit.kind] ?? "member"} ${hit.memberName} (name prefix '${typed}')`;
+    return `name prefix '${typed}'`;
   }
   switch (hit.matchedField) {
     case "label":

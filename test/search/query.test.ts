@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { MAX_TERM_LENGTH, MAX_TERMS, parseSearchText, splitIdentifier } from "../../src/search/query.js";
+import {
+  describeMatch,
+  MAX_TERM_LENGTH,
+  MAX_TERMS,
+  parseSearchText,
+  splitIdentifier,
+} from "../../src/search/query.js";
+import type { StoreSearchHit } from "../../src/store/types.js";
 import { HOSTILE_QUERIES } from "./hostile-queries.js";
 
 const PLAIN_TERM = /^[\p{L}\p{M}\p{N}]+$/u;
@@ -87,5 +94,40 @@ describe("splitIdentifier", () => {
     expect(splitIdentifier("CustCustomerV3Entity")).toEqual(["Cust", "Customer", "V3", "Entity"]);
     expect(splitIdentifier("VATNumber")).toEqual(["VAT", "Number"]);
     expect(splitIdentifier("Sales_Line")).toEqual(["Sales", "Line"]);
+  });
+});
+
+describe("describeMatch", () => {
+  const hit = (overrides: Partial<StoreSearchHit>): StoreSearchHit => ({
+    kind: "publicEntity",
+    name: "CustomerV3",
+    matchedField: "name",
+    matchedText: "CustomerV3",
+    tier: 2,
+    score: -1,
+    labelId: null,
+    labelText: null,
+    ...overrides,
+  });
+  const query = parseSearchText("Cust");
+
+  it("explains each tier and field", () => {
+    expect(describeMatch(hit({ tier: 0 }), query)).toBe("exact name");
+    expect(describeMatch(hit({ tier: 1 }), query)).toBe("name prefix 'cust'");
+    expect(describeMatch(hit({ matchedField: "label", labelText: "Customers V3" }), query)).toBe(
+      "label: 'Customers V3'",
+    );
+    expect(
+      describeMatch(hit({ kind: "property", memberName: "CustAccount", matchedField: "property" }), query),
+    ).toBe("property CustAccount");
+    expect(describeMatch(hit({ kind: "property", memberName: "CustAccount", tier: 1 }), query)).toBe(
+      "property CustAccount (name prefix 'cust')",
+    );
+    expect(describeMatch(hit({ kind: "property", memberName: "CustAccount", tier: 0 }), query)).toBe(
+      "exact property name",
+    );
+    expect(describeMatch(hit({ matchedField: "collection", matchedText: "CustomersV3" }), query)).toBe(
+      "entity set 'CustomersV3'",
+    );
   });
 });
