@@ -324,22 +324,28 @@ describe("d365fo against the emulator", () => {
     }
   });
 
-  it("Ctrl-C during sync aborts cleanly with exit 130", async () => {
+  it("a second sync of the same version with --no-wait exits 11; Ctrl-C aborts the first with 130", async () => {
     const dev = emulator.environment("dev");
-    dev.setKnobs({ latency: { baseMs: 400 } });
-    let sent = false;
+    // A fresh cache, so the version is downloaded again; slow requests keep the sync running.
+    const freshCache = ["--cache-dir", join(dir, "cache-interrupted")];
+    dev.setKnobs({ latency: { baseMs: 300 } });
+    let second: Promise<CliRun> | undefined;
     try {
-      const run = await cli(["sync", "--strategy", "reverify"], {
+      const first = await cli([...freshCache, "sync"], {
         onStderr: (chunk, child) => {
-          if (!sent && /Detecting version|Data entities/.test(chunk)) {
-            sent = true;
-            child.kill("SIGINT");
-          }
+          // The first step line means the sync lease is held; now a second process tries.
+          if (second || !/Data entities/.test(chunk)) return;
+          second = cli([...freshCache, "sync", "--no-wait"]).finally(() => child.kill("SIGINT"));
         },
       });
-      expect(sent).toBe(true);
-      expect(run.code, run.stderr).toBe(130);
-      expect(nonEmptyLines(run.stderr).at(-1)).toMatch(/^d365fo: .+ \[D365_ABORTED\]$/);
+      expect(second, first.stderr).toBeDefined();
+      const other = await second!;
+      expect(other.code, other.stderr).toBe(11);
+      expect(nonEmptyLines(other.stderr)).toEqual([
+        expect.stringMatching(/^d365fo: .+ \[D365_SYNC_IN_PROGRESS\]$/),
+      ]);
+      expect(first.code, first.stderr).toBe(130);
+      expect(nonEmptyLines(first.stderr).at(-1)).toMatch(/^d365fo: .+ \[D365_ABORTED\]$/);
     } finally {
       dev.setKnobs({ latency: { baseMs: 0 } });
     }
