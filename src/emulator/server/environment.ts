@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "../../logging.js";
 import type { EmulatorEnvironment, EnvironmentCounters, EnvironmentKnobs, KnobsPatch } from "../api.js";
 import type { EmulatorRelease } from "../model/types.js";
-import { checkAuthorization, type TokenExpectations } from "./auth/tokens.js";
+import { AuthorizationChecker, type TokenExpectations } from "./auth/tokens.js";
 import { applyKnobsPatch, cloneKnobs } from "./knobs.js";
 import { ODataQueryError } from "./odata/filter.js";
 import {
@@ -80,6 +80,7 @@ export class EnvironmentServer implements EmulatorEnvironment {
   private readonly random: Random;
   private readonly activityIds: Random;
   private readonly throttle = new Throttle();
+  private readonly authorization = new AuthorizationChecker();
 
   constructor(private readonly options: EnvironmentServerOptions) {
     this.name = options.name;
@@ -211,7 +212,7 @@ export class EnvironmentServer implements EmulatorEnvironment {
     const route = resolveRoute(method, path);
     this.countRoute(route.name);
 
-    const auth = await checkAuthorization(req.headers.authorization, {
+    const auth = await this.authorization.check(req.headers.authorization, {
       ...this.options.auth(),
       audience: this.origin,
     });

@@ -106,3 +106,35 @@ export async function checkAuthorization(
   if (typeof payload.oid !== "string" || payload.oid === "") return { ok: false, reason: "no-object-id" };
   return { ok: true, clientId };
 }
+
+/**
+ * `checkAuthorization` with a small cache of tokens already found valid for this audience (a
+ * client reuses one token for thousands of label requests; RS256 verification is the costliest
+ * step of a small request). A cached token is still refused once its `exp` has passed.
+ */
+export class AuthorizationChecker {
+  private readonly valid = new Map<string, { exp: number; clientId?: string }>();
+
+  constructor(private readonly maxEntries = 256) {}
+
+  async check(header: string | undefined, expect: TokenExpectations): Promise<TokenCheck> {
+    const key = `${expect.audience} ${header}`;
+    const cached = header ? this.valid.get(key) : undefined;
+    if (cached) {
+      if (cached.exp > Date.now() / 1000) return { ok: true, clientId: cached.clientId };
+      this.valid.delete(key);
+    }
+    const result = await checkAuthorization(header, expect);
+    if (result.ok && header) {
+      const token = header.replace(/^Bearer\s+/i, "").trim();
+      const exp = Number(JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")).exp);
+      if (this.valid.size >= this.maxEntries) this.valid.delete(this.valid.keys().next().value!);
+      this.valid.set(key, { exp, clientId: result.clientId });
+    }
+    return result;
+  }
+
+  clear(): void {
+    this.valid.clear();
+  }
+}
