@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { request } from "node:https";
 import { promisify } from "node:util";
 import { ClientSecretCredential } from "@azure/identity";
-import { decodeJwt, generateKeyPair, SignJWT } from "jose";
+import { createLocalJWKSet, decodeJwt, generateKeyPair, jwtVerify, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../../src/emulator/api.js";
 import { P3P_HEADER } from "../../../src/emulator/server/responses.js";
@@ -203,6 +203,50 @@ describe("token service", () => {
     const before = env.counters().byRoute.token ?? 0;
     await postForm(emulator.tokenEndpoint, form({ scope: `${env.baseUrl}/.default` }));
     expect(env.counters().byRoute.token).toBe(before + 1);
+  });
+});
+
+/** GET a JSON document from the token service, trusting its certificate. */
+// biome-ignore lint/suspicious/noExplicitAny: discovery JSON is indexed freely in assertions
+function getJson(url: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca: emulator.caCertificate }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }),
+      );
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("discovery documents", () => {
+  it("openid-configuration names the token endpoint and issuer; the JWKS verifies issued tokens", async () => {
+    const tenant = emulator.credentials.tenantId;
+    const config = await getJson(`${emulator.authorityHost}/${tenant}/v2.0/.well-known/openid-configuration`);
+    expect(config.status).toBe(200);
+    expect(config.body.token_endpoint).toBe(emulator.tokenEndpoint);
+    const jwks = await getJson(config.body.jwks_uri);
+    const token = await emulator.issueToken({ audience: base });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks.body), { issuer: config.body.issuer });
+    expect(payload.aud).toBe(base);
+  });
+
+  it("instance discovery points at the tenant's configuration", async () => {
+    const res = await getJson(`${emulator.authorityHost}/common/discovery/instance?api-version=1.1`);
+    expect(res.body.tenant_discovery_endpoint).toBe(
+      `${emulator.authorityHost}/${emulator.credentials.tenantId}/v2.0/.well-known/openid-configuration`,
+    );
+  });
+
+  it("an unknown tenant's configuration is AADSTS90002", async () => {
+    const res = await getJson(
+      `${emulator.authorityHost}/contoso.example/v2.0/.well-known/openid-configuration`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error_codes).toEqual([90002]);
   });
 });
 
