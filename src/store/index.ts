@@ -34,10 +34,12 @@ export interface OpenMetadataStoreOptions {
   /** Database file name inside the cache directory (default `metadata-v2.db`). */
   fileName?: string;
   logger?: Logger;
+  /** How long a statement waits for another process's lock before failing (default 10 s). */
+  busyTimeoutMs?: number;
 }
 
 /** Opens (creating and migrating as needed) the metadata store in the cache directory. */
 export function openMetadataStore(options: OpenMetadataStoreOptions = {}): MetadataStore {
   const path = join(resolveCacheDir(options.cacheDir), options.fileName ?? DEFAULT_STORE_FILE_NAME);
-  return new SqliteMetadataStore(path, { logger: options.logger });
+  return new SqliteMetadataStore(path, { logger: options.logger, busyTimeoutMs: options.busyTimeoutMs });
 }

@@ -113,3 +113,27 @@ describe("store schema, migrations and location", () => {
     }
   });
 });
+
+describe("store errors", () => {
+  it("a write blocked by another connection's lock past the busy timeout is a CacheError, and close is final", () => {
+    const temp = makeTempDir();
+    const store = openMetadataStore({ cacheDir: temp.dir });
+    const blocker = new Database(store.location, { timeout: 0 });
+    try {
+      blocker.exec("BEGIN IMMEDIATE");
+      // A second store with a tiny busy timeout so the test does not wait 10 s; opening takes no lock.
+      const other = openMetadataStore({ cacheDir: temp.dir, busyTimeoutMs: 50 });
+      expect(other.getEnvironment(1)).toBeUndefined();
+      expect(() => other.ensureEnvironment("https://a.example.com")).toThrowError(
+        expect.objectContaining({ code: "D365_CACHE_BUSY" }),
+      );
+      other.close();
+    } finally {
+      blocker.exec("ROLLBACK");
+      blocker.close();
+    }
+    store.close();
+    expect(() => store.ensureEnvironment("https://a.example.com")).toThrowError(/closed/);
+    temp.cleanup();
+  });
+});

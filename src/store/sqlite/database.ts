@@ -40,7 +40,8 @@ export function migrate(
   const from = db.pragma("user_version", { simple: true }) as number;
   if (from > supported) throw new SchemaTooNewError(from, supported, location);
   let current = from;
-  for (const migration of migrations) {
+  // Nothing to do (the usual case) takes no write lock: opening never waits for a writer.
+  for (const migration of migrations.filter((m) => m.version > from)) {
     const step = db.transaction(() => {
       const found = db.pragma("user_version", { simple: true }) as number;
       if (found >= migration.version) return found;
@@ -61,6 +62,8 @@ export function migrate(
 
 export interface OpenDatabaseOptions {
   logger?: Logger;
+  /** How long a statement waits for another connection's lock (default 10 s). */
+  busyTimeoutMs?: number;
   afterMigration?: (db: SqliteDatabase, migration: Migration) => void;
 }
 
@@ -72,8 +75,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
   }
   let db: SqliteDatabase | undefined;
   try {
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const timeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS));
+    db = new Database(path, { timeout });
+    db.pragma(`busy_timeout = ${timeout}`);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
@@ -85,8 +89,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
   } catch (error) {
     db?.close();
     if (error instanceof CacheError) throw error;
+    const code = (error as { code?: string }).code;
     throw new CacheError(`Cannot open the metadata cache ${path}: ${(error as Error).message}`, {
       cause: error,
+      code: code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" ? "D365_CACHE_BUSY" : "D365_CACHE",
     });
   }
 }

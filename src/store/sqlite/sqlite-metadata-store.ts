@@ -5,7 +5,7 @@
  * `BEGIN IMMEDIATE` transactions backed by unique constraints.
  */
 import { statSync } from "node:fs";
-import { CacheError, ConfigurationError } from "../../errors.js";
+import { CacheError, ConfigurationError, D365Error } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logging.js";
 import type {
   ActionTypeRef,
@@ -110,8 +110,13 @@ export function rebuildSearchIndex(db: SqliteDatabase): void {
   }
 }
 
+/** Thrown inside a transaction to roll it back on purpose (cleanup dry runs). */
+class DryRunRollback extends Error {}
+
 export interface SqliteMetadataStoreOptions {
   logger?: Logger;
+  /** How long a statement waits for another process's lock before failing (default 10 s). */
+  busyTimeoutMs?: number;
 }
 
 export class SqliteMetadataStore implements MetadataStore {
@@ -129,6 +134,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.logger = options.logger ?? silentLogger;
     this.db = openDatabase(path, {
       logger: this.logger,
+      busyTimeoutMs: options.busyTimeoutMs,
       afterMigration: (db: SqliteDatabase, migration: Migration) => {
         if (migration.version === 2) rebuildSearchIndex(db);
       },
@@ -160,7 +166,17 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Runs `fn` in a `BEGIN IMMEDIATE` transaction (takes the write lock up front: no upgrade deadlocks). */
   private write<T>(fn: () => T): T {
     this.assertOpen();
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      if (error instanceof D365Error || error instanceof DryRunRollback) throw error;
+      // SQLite failures (busy beyond the timeout, disk full, corruption) as the library's own error.
+      const code = (error as { code?: string }).code;
+      throw new CacheError(`Metadata store ${this.location}: ${(error as Error).message}`, {
+        cause: error,
+        code: code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" ? "D365_CACHE_BUSY" : "D365_CACHE",
+      });
+    }
   }
 
   /** A write that changes which definitions or label texts a version contains. */
@@ -1325,7 +1341,7 @@ export class SqliteMetadataStore implements MetadataStore {
     if (options.dryRun) {
       // Reports what a real run would delete, by running it and rolling back.
       let result: CleanupResult = { versionIds: [], definitionsDeleted: 0, labelsDeleted: 0, dryRun: true };
-      const rollback = new Error("dry run");
+      const rollback = new DryRunRollback();
       try {
         this.write(() => {
           result = { ...this.deleteVersions(candidates, params), dryRun: true };
