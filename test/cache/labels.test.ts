@@ -16,7 +16,7 @@ class FixtureLabels implements LabelFetcher {
   bulk: string[][] = [];
   constructor(
     private readonly texts: Record<string, string>,
-    private readonly withBulk: boolean,
+    withBulk: boolean,
   ) {
     if (!withBulk) this.getLabels = undefined;
   }
