@@ -2,7 +2,7 @@
  * Every `d365fo` command end to end: the real bin in a child process against one shared emulator
  * (tiny preset: `dev` on the base release, `uat` upgraded), with temp config and cache dirs.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -187,6 +187,19 @@ describe("d365fo against the emulator", () => {
     expect(page.hits.length).toBeGreaterThan(0);
     expect(page.hits.length).toBeLessThanOrEqual(5);
     expect(page.hits.some((h) => h.name === entity.Name)).toBe(true);
+    const dataEntity = emulator.environment("dev").release.dataEntities.find((d) => d.EntityCategory);
+    if (dataEntity) {
+      const byCategory = await json<{ hits: { kind: string; name: string }[] }>([
+        "search",
+        dataEntity.Name,
+        "--kind",
+        "dataEntity",
+        "--category",
+        String(dataEntity.EntityCategory),
+      ]);
+      expect(byCategory.hits.map((h) => h.name)).toContain(dataEntity.Name);
+      expect(byCategory.hits.every((h) => h.kind === "dataEntity")).toBe(true);
+    }
     const human = await cli(["search", entity.Name, "--kind", "publicEntity"]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/kind.*name.*label.*why/);
@@ -385,6 +398,37 @@ describe("d365fo against the emulator", () => {
     });
     expect(described?.environments[0].baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(run.code, run.stderr).toBe(0);
+  });
+
+  it("profile show, default and remove manage the profiles file", async () => {
+    const shown = await json<{ name: string; secret: string; baseUrl: string }>(["profile", "show", "uat"]);
+    expect(shown).toMatchObject({ name: "uat", secret: "env", baseUrl: emulator.environment("uat").baseUrl });
+    const made = await json<{ default: string }>(["profile", "default", "uat"]);
+    expect(made.default).toBe("uat");
+    const removed = await json<{ profiles: { name: string; default: boolean }[] }>([
+      "profile",
+      "remove",
+      "gone",
+    ]);
+    expect(removed.profiles.map((p) => [p.name, p.default])).toEqual([
+      ["bad", false],
+      ["dev", false],
+      ["uat", true],
+    ]);
+    await fails(["profile", "show", "gone"], 3, "D365_PROFILE");
+  });
+
+  it("a broken profiles file exits 3 without echoing its content", async () => {
+    const brokenDir = join(dir, "broken-config");
+    mkdirSync(brokenDir, { recursive: true });
+    writeFileSync(
+      join(brokenDir, "profiles.json"),
+      `{"version":1,"profiles":{"x":{"clientSecret":"${WRONG_SECRET}"}}}`,
+    );
+    const run = await fails(["search", "customer"], 3, "D365_PROFILE", {
+      env: { D365FO_CONFIG_DIR: brokenDir },
+    });
+    expect(run.stderr).toContain("profiles.x.baseUrl");
   });
 
   it("never prints a client secret", () => {
