@@ -312,7 +312,9 @@ export class EnvironmentServer implements EmulatorEnvironment {
   ): Promise<void> {
     const pacing = reply.status === 200 ? (reply.body.size / MB) * knobs.latency.perMbMs : 0;
     const acceptEncoding = String(req.headers["accept-encoding"] ?? "");
-    const gzip = /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[0-9.]+)?\s*(,|$)/i.test(acceptEncoding);
+    const gzip =
+      req.method !== "HEAD" &&
+      /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[0-9.]+)?\s*(,|$)/i.test(acceptEncoding);
     const status = reply.status;
     await sendBody(res, {
       status,

@@ -40,7 +40,9 @@ export function rawRequest(url: string, options: RawRequest = {}): Promise<RawRe
         res.on("aborted", () => reject(new Error("response aborted")));
         res.on("end", () => {
           const raw = Buffer.concat(chunks);
-          const text = (res.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8");
+          const text = (
+            res.headers["content-encoding"] === "gzip" && raw.length > 0 ? gunzipSync(raw) : raw
+          ).toString("utf8");
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,

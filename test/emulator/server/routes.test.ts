@@ -306,6 +306,18 @@ describe("paging, gzip, unknown routes", () => {
     expect(refused.headers["content-encoding"]).toBeUndefined();
   });
 
+  it("HEAD answers the headers of GET without a body (and without gzip)", async () => {
+    const head = await call(emulator, "/Metadata/PublicEntities", {
+      method: "HEAD",
+      headers: { "accept-encoding": "gzip" },
+    });
+    const get = await call(emulator, "/Metadata/PublicEntities");
+    expect(head.status).toBe(200);
+    expect(head.raw.length).toBe(0);
+    expect(head.headers["content-encoding"]).toBeUndefined();
+    expect(head.headers["content-length"]).toBe(String(get.raw.length));
+  });
+
   it("unknown paths are 404; a known entity set's rows are not emulated (501)", async () => {
     expect((await call(emulator, "/nothing")).status).toBe(404);
     expect((await call(emulator, "/Metadata/Unknown")).status).toBe(404);
