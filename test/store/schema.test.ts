@@ -134,6 +134,7 @@ describe("store errors", () => {
     }
     store.close();
     expect(() => store.ensureEnvironment("https://a.example.com")).toThrowError(/closed/);
+    expect(() => store.getPublicEntity(1, "CustomerV3")).toThrowError(/closed/);
     temp.cleanup();
   });
 });

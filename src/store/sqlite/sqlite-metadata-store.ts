@@ -5,7 +5,7 @@
  * `BEGIN IMMEDIATE` transactions backed by unique constraints.
  */
 import { statSync } from "node:fs";
-import { CacheError, ConfigurationError, D365Error } from "../../errors.js";
+import { CacheError, ConfigurationError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logging.js";
 import type {
   ActionTypeRef,
@@ -143,6 +143,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   /** Prepared statements are compiled once per SQL text and reused. */
   private stmt(sql: string): SqliteStatement {
+    if (this.closed) throw new CacheError(`Metadata store ${this.location} is closed`);
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare<unknown[], unknown>(sql);
@@ -169,9 +170,9 @@ export class SqliteMetadataStore implements MetadataStore {
     try {
       return this.db.transaction(fn).immediate();
     } catch (error) {
-      if (error instanceof D365Error || error instanceof DryRunRollback) throw error;
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== "string" || !code.startsWith("SQLITE_")) throw error;
       // SQLite failures (busy beyond the timeout, disk full, corruption) as the library's own error.
-      const code = (error as { code?: string }).code;
       throw new CacheError(`Metadata store ${this.location}: ${(error as Error).message}`, {
         cause: error,
         code: code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" ? "D365_CACHE_BUSY" : "D365_CACHE",
