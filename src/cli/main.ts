@@ -39,6 +39,8 @@ function displayCode(error: unknown): string {
 }
 
 function usageMessage(error: CommanderError): string {
+  // A command group without its subcommand: commander has printed the group's help on stderr.
+  if (error.code === "commander.help") return "a command is missing (see the help above)";
   // Commander prefixes "error: " and may append a suggestion on a new line.
   return error.message
     .replace(/^error:\s*/i, "")
