@@ -63,6 +63,11 @@ export interface EnvironmentKnobs {
   faults: FaultKnobs;
   /** Server-driven page size for collections; 0 = one page (the real Metadata service's default). */
   pageSize: number;
+  /**
+   * Honour `Prefer: odata.maxpagesize=<n>` on collections and answer `Preference-Applied`
+   * (undocumented for F&O, so off by default; protocol §1.5).
+   */
+  honourMaxPageSize?: boolean;
 }
 
 export type KnobsPatch = {
@@ -70,6 +75,7 @@ export type KnobsPatch = {
   throttling?: Partial<ThrottlingKnobs>;
   faults?: Partial<FaultKnobs>;
   pageSize?: number;
+  honourMaxPageSize?: boolean;
 };
 
 export interface EnvironmentCounters {

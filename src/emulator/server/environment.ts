@@ -275,7 +275,7 @@ export class EnvironmentServer implements EmulatorEnvironment {
 
     let reply: Reply;
     try {
-      reply = this.route(route, url, method, docs, knobs);
+      reply = this.route(route, url, method, docs, knobs, headerText(req.headers.prefer));
     } catch (error) {
       if (!(error instanceof ODataQueryError)) throw error;
       reply = { status: 400, body: badQuery(error) };
@@ -343,6 +343,7 @@ export class EnvironmentServer implements EmulatorEnvironment {
     method: string,
     docs: ReleaseDocuments,
     knobs: EnvironmentKnobs,
+    prefer: string | undefined,
   ): Reply {
     const base = this.origin;
     switch (route.kind) {
@@ -370,7 +371,14 @@ export class EnvironmentServer implements EmulatorEnvironment {
           for (const [i, item] of collection.items.entries()) if (query.filter(item)) matches.push(i);
         }
         const total = matches ? matches.length : collection.items.length;
-        const page = planPage({ total, top: query.top, skip: query.skip, pageSize: knobs.pageSize });
+        let pageSize = knobs.pageSize;
+        const extraHeaders: Record<string, string> = {};
+        const preferred = knobs.honourMaxPageSize ? preferredMaxPageSize(prefer) : undefined;
+        if (preferred !== undefined) {
+          pageSize = pageSize > 0 ? Math.min(pageSize, preferred) : preferred;
+          extraHeaders["Preference-Applied"] = `odata.maxpagesize=${pageSize}`;
+        }
+        const page = planPage({ total, top: query.top, skip: query.skip, pageSize });
         let context = `${base}/${route.metadataSegment}/$metadata#${route.collection}`;
         if (query.select) context += `(${query.select.join(",")})`;
         const nextLink =
@@ -388,6 +396,7 @@ export class EnvironmentServer implements EmulatorEnvironment {
             select: query.select,
             nextLink,
           }),
+          headers: extraHeaders,
         };
       }
       case "item": {
@@ -514,6 +523,17 @@ export class EnvironmentServer implements EmulatorEnvironment {
         return { status: 404, body: noResourceFound(`${base}${url.pathname}`) };
     }
   }
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(",") : value;
+}
+
+/** `odata.maxpagesize=<n>` from a `Prefer` header (n ≥ 1), if present. */
+function preferredMaxPageSize(prefer: string | undefined): number | undefined {
+  const match = /(?:^|[,;\s])odata\.maxpagesize\s*=\s*"?(\d+)"?/i.exec(prefer ?? "");
+  const size = match ? Number(match[1]) : Number.NaN;
+  return size >= 1 ? size : undefined;
 }
 
 function drainBody(req: IncomingMessage): Promise<void> {

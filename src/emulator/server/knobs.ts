@@ -30,6 +30,7 @@ export const DEFAULT_KNOBS: Readonly<EnvironmentKnobs> = Object.freeze({
     installedModulesForbidden: false,
   }),
   pageSize: 0,
+  honourMaxPageSize: false,
 }) as Readonly<EnvironmentKnobs>;
 
 /**
@@ -116,6 +117,7 @@ const knobsPatchSchema = z
       .strict()
       .optional(),
     pageSize: z.number().int().min(0).optional(),
+    honourMaxPageSize: z.boolean().optional(),
   })
   .strict();
 
@@ -137,6 +139,7 @@ export function cloneKnobs(knobs: Readonly<EnvironmentKnobs>): EnvironmentKnobs 
     throttling: { ...knobs.throttling },
     faults: { ...knobs.faults },
     pageSize: knobs.pageSize,
+    honourMaxPageSize: knobs.honourMaxPageSize ?? false,
   };
 }
 
@@ -152,5 +155,6 @@ export function applyKnobsPatch(
   Object.assign(knobs.throttling, valid.throttling);
   Object.assign(knobs.faults, valid.faults);
   if (valid.pageSize !== undefined) knobs.pageSize = valid.pageSize;
+  if (valid.honourMaxPageSize !== undefined) knobs.honourMaxPageSize = valid.honourMaxPageSize;
   return knobs;
 }

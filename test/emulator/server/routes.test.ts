@@ -290,6 +290,23 @@ describe("paging, gzip, unknown routes", () => {
     }
   });
 
+  it("ignores Prefer: odata.maxpagesize by default; honours it behind the switch", async () => {
+    const env = emulator.environment("dev");
+    const prefer = { prefer: "odata.maxpagesize=3" };
+    const ignored = await call(emulator, "/Metadata/DataEntities", { headers: prefer });
+    expect(ignored.json().value).toHaveLength(release.dataEntities.length);
+    expect(ignored.headers["preference-applied"]).toBeUndefined();
+    env.setKnobs({ honourMaxPageSize: true });
+    try {
+      const honoured = await call(emulator, "/Metadata/DataEntities", { headers: prefer });
+      expect(honoured.json().value).toHaveLength(3);
+      expect(honoured.json()["@odata.nextLink"]).toContain("$skip=3");
+      expect(honoured.headers["preference-applied"]).toBe("odata.maxpagesize=3");
+    } finally {
+      env.setKnobs({ honourMaxPageSize: false });
+    }
+  });
+
   it("gzip when accepted, identity otherwise, same content", async () => {
     const gz = await call(emulator, "/Metadata/PublicEntities", {
       headers: { "accept-encoding": "gzip, deflate" },
