@@ -377,7 +377,7 @@ export class MetadataCacheV2 {
       language,
     };
     // A view whose missing labels could not be fetched is not kept: a later call may complete it.
-    if (complete) this.views.set(viewKey, deepFreeze(view));
+    if (complete && this.views.capacity > 0) this.views.set(viewKey, deepFreeze(view));
     return view;
   }
 
@@ -419,7 +419,7 @@ export class MetadataCacheV2 {
       language,
     };
     // A view whose missing labels could not be fetched is not kept: a later call may complete it.
-    if (complete) this.views.set(viewKey, deepFreeze(view));
+    if (complete && this.views.capacity > 0) this.views.set(viewKey, deepFreeze(view));
     return view;
   }
 
