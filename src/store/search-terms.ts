@@ -7,9 +7,14 @@
 /** A term must contain a letter or digit to mean anything to the tokenizer. */
 const MEANINGFUL = /[\p{L}\p{N}]/u;
 
-/** Terms that carry at least one letter or digit, trimmed; everything else is dropped. */
+/** Control characters: FTS5 reads a NUL as the end of the query string ("unterminated string"). */
+const CONTROL = /\p{Cc}/gu;
+
+/** Terms that carry at least one letter or digit, trimmed, control characters blanked; others dropped. */
 export function meaningfulTerms(terms: readonly string[]): string[] {
-  return terms.map((t) => (typeof t === "string" ? t.trim() : "")).filter((t) => MEANINGFUL.test(t));
+  return terms
+    .map((t) => (typeof t === "string" ? t.replace(CONTROL, " ").trim() : ""))
+    .filter((t) => MEANINGFUL.test(t));
 }
 
 /**

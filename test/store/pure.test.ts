@@ -91,6 +91,8 @@ describe("search terms", () => {
     expect(buildFtsMatch([], true)).toBeNull();
     expect(buildFtsMatch(["", "  ", "*", '"', "-"], false)).toBeNull();
     expect(meaningfulTerms([" Kunde ", "*", "客户"])).toEqual(["Kunde", "客户"]);
+    // A NUL would end the FTS5 query string early ("unterminated string").
+    expect(buildFtsMatch(["a\u0000b", "\u0000"], true)).toBe('"a b"*');
   });
 
   it("split identifiers into words", () => {
