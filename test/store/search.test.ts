@@ -128,6 +128,51 @@ describe("store search", () => {
     expect(store.getPublicEntity(v1, "Customer")).toBeDefined();
   });
 
+  it("never throws on random strings (deterministic fuzz over ASCII punctuation, controls and unicode)", () => {
+    let seed = 12345;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    const alphabet = [
+      '"',
+      "'",
+      "*",
+      "-",
+      "+",
+      "^",
+      ":",
+      "(",
+      ")",
+      "{",
+      "}",
+      "\u0000",
+      "\u001f",
+      " ",
+      "a",
+      "Z",
+      "9",
+      "é",
+      "客",
+      "🙂",
+      "\uD800",
+      "NEAR",
+      "AND",
+      "OR",
+      "NOT",
+    ];
+    for (let i = 0; i < 400; i++) {
+      const terms = Array.from({ length: 1 + (next() % 4) }, () =>
+        Array.from({ length: next() % 6 }, () => alphabet[next() % alphabet.length]).join(""),
+      );
+      const result = search(terms, {
+        prefixLastTerm: next() % 2 === 0,
+        kinds: next() % 3 === 0 ? ["label"] : undefined,
+      });
+      expect(Array.isArray(result.hits), JSON.stringify(terms)).toBe(true);
+    }
+  });
+
   it("ranks exact name, then name prefix, then full text", () => {
     const { hits } = search(["customer"]);
     expect(hits[0]).toMatchObject({ kind: "publicEntity", name: "Customer", tier: 0, matchedField: "name" });
