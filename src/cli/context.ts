@@ -4,6 +4,7 @@
  */
 import type { MetadataCacheV2 } from "../cache/metadata-cache.js";
 import type { CacheConfigV2 } from "../cache/types.js";
+import { ConfigurationError } from "../errors.js";
 import type { Logger } from "../logging.js";
 import type { Output, OutputStreams } from "./output.js";
 import { ProfileStore, resolveConfigDir } from "./profiles.js";
@@ -33,8 +34,11 @@ export interface CliContext {
   readonly redactor: SecretRedactor;
   /** The environment selected by `--profile` / `--base-url` / the default profile. */
   connection(): ConnectionSettings;
-  /** Opens (and initializes) a cache facade for `settings`; closed when the command ends. */
-  openCache(settings?: ConnectionSettings): Promise<MetadataCacheV2>;
+  /**
+   * Opens (and initializes) a cache facade for `settings`; closed when the command ends.
+   * `network: true` (commands that must reach the environment) refuses incomplete credentials.
+   */
+  openCache(settings?: ConnectionSettings, options?: { network?: boolean }): Promise<MetadataCacheV2>;
 }
 
 const MICROSOFT_AUTHORITY_HOSTS = new Set([
@@ -105,8 +109,16 @@ export class CliContextImpl implements CliContext {
     return settings;
   }
 
-  async openCache(settings: ConnectionSettings = this.connection()): Promise<MetadataCacheV2> {
+  async openCache(
+    settings: ConnectionSettings = this.connection(),
+    options: { network?: boolean } = {},
+  ): Promise<MetadataCacheV2> {
     this.redactor.add(settings.clientSecret);
+    if (options.network && settings.missingSecretEnv) {
+      throw new ConfigurationError(
+        `Profile ${settings.profileName} reads its client secret from $${settings.missingSecretEnv}, which is not set`,
+      );
+    }
     const { MetadataCacheV2 } = await import("../cache/metadata-cache.js");
     const cache = new MetadataCacheV2(cacheConfigFor(settings, this.globals, this.logger));
     this.opened.push(cache);

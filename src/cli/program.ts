@@ -133,7 +133,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option("--client-secret-env <VAR>", "read the client secret from this environment variable at run time")
     .option(
       "--client-secret-stdin",
-      "read the client secret from stdin and store it in the profile file (0600)",
+      "read the client secret from stdin (a hidden prompt on a terminal) and store it in the profile file (0600)",
     )
     .option("--default", "make it the default profile")
     .option("-f, --force", "replace an existing profile")

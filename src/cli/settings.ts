@@ -39,6 +39,8 @@ export interface ConnectionSettings {
   clientSecret?: string;
   /** Where the secret came from (for messages): a profile's store, an env var, or nowhere. */
   secretSource: SecretSource;
+  /** The variable the profile names for its secret, when that variable is not set. */
+  missingSecretEnv?: string;
   authorityHost?: string;
   cacheDir?: string;
 }
@@ -51,10 +53,12 @@ function nonEmpty(value: string | undefined): string | undefined {
 export function resolveSecret(
   profile: Profile | undefined,
   env: NodeJS.ProcessEnv,
-): { secret?: string; source: SecretSource } {
+): { secret?: string; source: SecretSource; missingEnv?: string } {
   if (profile?.clientSecretEnv) {
     const fromNamed = env[profile.clientSecretEnv];
     if (fromNamed) return { secret: fromNamed, source: "env" };
+    // The profile asked for this variable; falling back silently would hide the real problem.
+    if (!profile.clientSecret) return { source: "none", missingEnv: profile.clientSecretEnv };
   }
   if (profile?.clientSecret) return { secret: profile.clientSecret, source: "stored" };
   const fromDefault = env.D365FO_CLIENT_SECRET;
@@ -90,6 +94,7 @@ export function resolveConnectionSettings(
       clientId: nonEmpty(options.clientId) ?? profile.clientId,
       clientSecret: secret.secret,
       secretSource: secret.source,
+      ...(secret.missingEnv ? { missingSecretEnv: secret.missingEnv } : {}),
       authorityHost:
         nonEmpty(options.authorityHost) ?? profile.authorityHost ?? nonEmpty(env.AZURE_AUTHORITY_HOST),
       cacheDir,

@@ -320,6 +320,9 @@ describe("d365fo against the emulator", () => {
     );
     expect(doc.error).toMatchObject({ code: "D365_PROFILE", exitCode: 3 });
     await fails(["sync", "--strategy", "sideways"], 2, "D365_USAGE");
+    // uat reads its secret from $UAT_SECRET, which this run does not set.
+    const missing = await fails(["--profile", "uat", "version"], 3, "D365_CONFIG");
+    expect(missing.stderr).toContain("$UAT_SECRET");
   });
 
   it("a wrong client secret exits 4 and the secret appears nowhere", async () => {

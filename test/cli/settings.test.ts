@@ -65,6 +65,12 @@ describe("resolveConnectionSettings", () => {
     });
   });
 
+  it("reports a named secret variable that is not set instead of silently falling back", () => {
+    const s = resolveConnectionSettings(file, { profile: "uat" }, { D365FO_CLIENT_SECRET: "other" });
+    expect(s).toMatchObject({ secretSource: "none", missingSecretEnv: "UAT_SECRET" });
+    expect(s.clientSecret).toBeUndefined();
+  });
+
   it("falls back to D365FO_CLIENT_SECRET when the profile names no secret", () => {
     const noSecret: ProfilesFile = { version: 1, profiles: { p: { baseUrl: "https://p", default: true } } };
     expect(resolveConnectionSettings(noSecret, {}, { D365FO_CLIENT_SECRET: "x" })).toMatchObject({

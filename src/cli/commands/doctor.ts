@@ -50,7 +50,7 @@ async function probeAuthentication(ctx: CliContext, settings: ConnectionSettings
   const id = `profile:${settings.profileName ?? "environment"}:auth`;
   const title = `${settings.profileName ?? settings.baseUrl}: authentication`;
   try {
-    const cache = await ctx.openCache(settings);
+    const cache = await ctx.openCache(settings, { network: true });
     const info = await cache.getEnvironmentVersion({ useCache: false, signal: ctx.signal });
     const how = settings.clientSecret
       ? `client secret (${settings.secretSource})`

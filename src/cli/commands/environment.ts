@@ -11,7 +11,7 @@ export interface VersionOptions {
 
 export async function versionCommand(ctx: CliContext, options: VersionOptions): Promise<number> {
   const settings = ctx.connection();
-  const cache = await ctx.openCache(settings);
+  const cache = await ctx.openCache(settings, { network: true });
   const info = await cache.getEnvironmentVersion({ useCache: options.cached === true, signal: ctx.signal });
   const report = versionReport(settings.baseUrl, info, options.modules === true);
   ctx.output.result(report, () => renderVersion(report));
@@ -41,7 +41,7 @@ export interface SyncCommandOptions {
  */
 export async function syncCommand(ctx: CliContext, options: SyncCommandOptions): Promise<number> {
   const settings = ctx.connection();
-  const cache = await ctx.openCache(settings);
+  const cache = await ctx.openCache(settings, { network: true });
   const reporter = createProgressReporter(ctx.streams.stderr, {
     enabled: options.progress !== false,
     label: settings.profileName ?? undefined,

@@ -1,4 +1,5 @@
 /** `d365fo profile add|list|show|remove|default`. */
+import { AbortedError } from "../../errors.js";
 import type { CliContext } from "../context.js";
 import { ProfileError, UsageError } from "../errors.js";
 import { renderKeyValues } from "../output.js";
@@ -16,6 +17,39 @@ async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** On a terminal: a prompt on stderr and no echo, so the secret never shows on screen. */
+function promptHidden(prompt: string, output: NodeJS.WritableStream): Promise<string> {
+  const input = process.stdin;
+  return new Promise((resolve, reject) => {
+    let value = "";
+    const finish = (error?: Error) => {
+      input.setRawMode(false);
+      input.pause();
+      input.off("data", onData);
+      output.write("\n");
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (data: Buffer) => {
+      for (const char of data.toString("utf8")) {
+        if (char === "\r" || char === "\n" || char === "\u0004") return finish();
+        if (char === "\u0003") return finish(new AbortedError("Cancelled"));
+        if (char === "\u007f" || char === "\b") value = value.slice(0, -1);
+        else value += char;
+      }
+    };
+    output.write(prompt);
+    input.setRawMode(true);
+    input.resume();
+    input.on("data", onData);
+  });
+}
+
+async function readSecret(ctx: CliContext): Promise<string> {
+  if (process.stdin.isTTY) return promptHidden("Client secret: ", ctx.streams.stderr);
+  return (await readStdin()).replace(/\r?\n$/, "");
 }
 
 function validateUrl(value: string): string {
@@ -52,7 +86,7 @@ export async function profileAddCommand(
   if (authorityHost) profile.authorityHost = authorityHost;
   if (options.clientSecretEnv) profile.clientSecretEnv = options.clientSecretEnv;
   if (options.clientSecretStdin) {
-    const secret = (await readStdin()).replace(/\r?\n$/, "");
+    const secret = await readSecret(ctx);
     if (!secret) throw new UsageError("--client-secret-stdin: stdin was empty");
     ctx.redactor.add(secret);
     profile.clientSecret = secret;
