@@ -41,7 +41,22 @@ describe("sync strategies", () => {
     const env = emulator.environment("A");
     const store = freshStore();
     const stack = createSyncStack(env, store, emulatorCredential(emulator));
+    const events: SyncProgressEvent[] = [];
+    stack.sync.on("progress", (e) => events.push(e));
     const entities = await stack.sync.sync({ strategy: "entitiesOnly" });
+    // Progress: every entity step reports its end with the stored total, with transfer figures.
+    for (const [step, expected] of [
+      ["dataEntities", env.release.dataEntities.length],
+      ["publicEntities", env.release.publicEntities.length],
+      ["enumerations", env.release.enumerations.length],
+    ] as const) {
+      const last = events.filter((e) => e.step === step).at(-1);
+      expect(last, step).toMatchObject({ stepDone: true, done: expected, total: expected, etaMs: 0 });
+      expect(last?.requests).toBeGreaterThan(0);
+      expect(last?.bytesReceived).toBeGreaterThan(0);
+    }
+    expect(events.some((e) => e.step === "labels")).toBe(false);
+    stack.sync.removeAllListeners("progress");
     expect(entities.outcome).toBe("partial");
     expect(store.getVersion(entities.versionId)?.status).toBe("complete");
     expect(store.findEnvironment(env.baseUrl)?.versionId).toBe(entities.versionId);
