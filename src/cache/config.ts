@@ -3,6 +3,7 @@
  * or the environment) and the specification's `FOClientConfig` compatibility options.
  */
 import { z } from "zod";
+import { normalizeBaseUrl } from "../auth/config.js";
 import { ConfigurationError } from "../errors.js";
 import type { CacheConfigV2, FOClientConfig } from "./types.js";
 
@@ -59,24 +60,11 @@ function describeIssues(error: z.ZodError): string {
 
 /**
  * `https://Contoso.Operations.Dynamics.com/` → `https://contoso.operations.dynamics.com`: the
- * environment's identity in the store (lowercase, no trailing slash, query or fragment); the same
- * rule as `normalizeBaseUrl` of src/auth, so both layers name an environment alike.
+ * environment's identity in the store. The auth layer's rule (lowercase, no trailing slash, query
+ * or fragment), so every layer names an environment alike.
  */
 export function normalizeEnvironmentUrl(baseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(baseUrl.trim());
-  } catch (cause) {
-    throw new ConfigurationError(`baseUrl '${baseUrl}' is not a URL`, { cause });
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigurationError(`baseUrl '${baseUrl}' must be an http(s) URL`);
-  }
-  if (url.username || url.password) {
-    throw new ConfigurationError("baseUrl must not contain credentials");
-  }
-  const path = url.pathname.replace(/\/+$/, "");
-  return `${url.protocol}//${url.host}${path}`.toLowerCase();
+  return normalizeBaseUrl(baseUrl);
 }
 
 export interface ResolvedCacheConfig extends CacheConfigV2 {
