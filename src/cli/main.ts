@@ -75,7 +75,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      streams.stderr.write(`\nd365fo: ${signal} received, stopping (again to force)\n`);
+      streams.stderr.write(`\n${signal}: stopping cleanly (send it again to force)\n`);
       controller.abort();
     } else {
       process.exit(ExitCode.aborted);
@@ -89,7 +89,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
   let context: CliContextImpl | undefined;
   let output = new Output(argv.includes("--json"), streams);
-  let verbose = argv.includes("--verbose");
+  let verbose = argv.includes("--verbose") || argv.includes("-v");
   let exitCode: number = ExitCode.ok;
 
   const program = buildProgram({
