@@ -10,7 +10,7 @@ import type { CacheConfigV2, FOClientConfig } from "./types.js";
 export const DEFAULT_LANGUAGES: readonly string[] = ["en-US"];
 export const DEFAULT_RETENTION_DAYS = 30;
 export const DEFAULT_LABEL_FETCH_CONCURRENCY = 8;
-export const DEFAULT_VIEW_CACHE_SIZE = 1024;
+export const DEFAULT_VIEW_CACHE_SIZE = 256;
 
 /** `en-US`, `de`, `zh-Hans-CN`: the BCP-47 shapes F&O label languages use. */
 const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;

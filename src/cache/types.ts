@@ -78,7 +78,8 @@ export interface CacheConfigV2 extends CacheCredentialSettings {
   labelFetchConcurrency?: number;
   /**
    * Public entity and enumeration views kept in memory (least recently used first out; 0 = none).
-   * Default 1024. Returned views are frozen: they may be shared between callers.
+   * Default 256 (a large-preset entity view takes ≈24 KB). Returned views are frozen: they may be
+   * shared between callers.
    */
   viewCacheSize?: number;
   logger?: Logger;
