@@ -159,6 +159,19 @@ describe("d365fo against the emulator", () => {
     const human = await cli(["version"]);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain(report.modulesHash);
+    // Without a profile: the D365FO_* variables and the standard AZURE_AUTHORITY_HOST.
+    const uat = emulator.environment("uat");
+    const fromEnv = await json<{ modulesHash: string }>(["version"], {
+      env: {
+        D365FO_CONFIG_DIR: join(dir, "no-profiles"),
+        D365FO_BASE_URL: uat.baseUrl,
+        D365FO_TENANT_ID: emulator.credentials.tenantId,
+        D365FO_CLIENT_ID: emulator.credentials.clientId,
+        D365FO_CLIENT_SECRET: emulator.credentials.clientSecret,
+        AZURE_AUTHORITY_HOST: emulator.authorityHost,
+      },
+    });
+    expect(fromEnv.modulesHash).toBe(computeModulesHash(uat.release.modules));
   });
 
   it("sync downloads each environment's metadata (secret from the profile, or from the named variable)", async () => {
