@@ -304,3 +304,50 @@ describe("store search", () => {
     expect(search(["CustomerGroup"], { versionId: 9999 }).total).toBe(0);
   });
 });
+
+describe("store search: full-text ranking across many hits", () => {
+  it("pages of tier-2 hits (ranked from a bounded bm25 top-K) equal one large page, in bm25 order", () => {
+    const temp = makeTempDir();
+    const store = openMetadataStore({ cacheDir: temp.dir });
+    try {
+      const { version } = store.getOrCreateVersion(versionInfo("1"), null);
+      const other = store.getOrCreateVersion(versionInfo("2"), null).version;
+      // 300 entities with properties whose split words contain "amount" (tier 2: no name starts with it),
+      // of varying lengths so bm25 differs; half of another version's entities match too (out of scope).
+      const entities = Array.from({ length: 300 }, (_, i) => {
+        const entity = simpleEntity(`Ledger${i}`, 1);
+        const words = Array.from(
+          { length: 1 + (i % 7) },
+          (_, w) => `Word${String.fromCharCode(65 + w)}`,
+        ).join("");
+        entity.properties[0] = { ...entity.properties[0], name: `Total${words}Amount${i}` };
+        return entity;
+      });
+      store.writePublicEntities(version.id, entities);
+      store.writePublicEntities(
+        other.id,
+        entities
+          .slice(0, 150)
+          .map((e) => ({ ...e, name: `${e.name}Other`, entitySetName: `${e.name}Others` })),
+      );
+      const query = { versionId: version.id, terms: ["amount"], prefixLastTerm: false, language: "en-us" };
+      const all = store.search({ ...query, limit: 1000, offset: 0 });
+      expect(all.total).toBe(300);
+      expect(all.hits.every((h) => h.tier === 2 && h.kind === "property")).toBe(true);
+      for (let i = 1; i < all.hits.length; i++)
+        expect(all.hits[i].score).toBeGreaterThanOrEqual(all.hits[i - 1].score);
+      const paged = [];
+      for (let offset = 0; offset < 300; offset += 20) {
+        const page = store.search({ ...query, limit: 20, offset });
+        expect(page.total).toBe(300);
+        paged.push(...page.hits);
+      }
+      expect(paged.map((h) => `${h.name}.${h.memberName}`)).toEqual(
+        all.hits.map((h) => `${h.name}.${h.memberName}`),
+      );
+    } finally {
+      store.close();
+      temp.cleanup();
+    }
+  });
+});

@@ -156,12 +156,11 @@ function attributesOf(
 }
 
 function compareCandidates(a: Candidate, b: Candidate): number {
-  return (
-    a.tier - b.tier ||
-    (Number.isNaN(a.score) || Number.isNaN(b.score) ? 0 : a.score - b.score) ||
-    a.rowid - b.rowid ||
-    (a.labelOwner?.id ?? 0) - (b.labelOwner?.id ?? 0)
-  );
+  if (a.tier !== b.tier) return a.tier - b.tier;
+  // Unscored (NaN) and equal (also both Infinity) scores fall through to the stable order.
+  if (a.score < b.score) return -1;
+  if (a.score > b.score) return 1;
+  return a.rowid - b.rowid || (a.labelOwner?.id ?? 0) - (b.labelOwner?.id ?? 0);
 }
 
 /**
@@ -307,15 +306,33 @@ export function runSearch(
   if (limit === 0 || offset >= total) return { hits: [], total };
   const namedCount = candidates.reduce((n, c) => n + (c.tier < 2 ? 1 : 0), 0);
   if (offset + limit > namedCount && namedCount < total) {
-    const scores = new Map<number, number>();
-    for (const [rowid, score] of prepare(
-      `SELECT rowid, ${BM25} FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?`,
-    )
-      .raw()
-      .all(match) as [number, number][]) {
-      scores.set(rowid, score);
+    // The page reaches tier 2: rank full-text matches by bm25. Only the best K rows are scored
+    // and read (SQLite keeps a bounded sorter), K growing until the page's share of in-version
+    // hits is among them; every row left unscored ranks below the K-th score.
+    const needed = offset + limit - namedCount;
+    const byRowid = new Map<number, Candidate[]>();
+    for (const c of candidates) {
+      if (c.tier !== 2) continue;
+      const list = byRowid.get(c.rowid);
+      if (list) list.push(c);
+      else byRowid.set(c.rowid, [c]);
     }
-    for (const c of candidates) if (c.tier === 2) c.score = scores.get(c.rowid) ?? 0;
+    const ranked = prepare(
+      `SELECT rowid, ${BM25} AS score FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?
+       ORDER BY score LIMIT ?`,
+    ).raw();
+    for (let k = Math.max(128, needed * 2); ; k *= 4) {
+      const rows = ranked.all(match, k) as [number, number][];
+      let scored = 0;
+      for (const [rowid, score] of rows) {
+        const list = byRowid.get(rowid);
+        if (!list) continue;
+        for (const c of list) c.score = score;
+        scored += list.length;
+      }
+      if (scored >= needed || rows.length < k) break;
+    }
+    for (const list of byRowid.values()) for (const c of list) if (Number.isNaN(c.score)) c.score = Infinity;
   }
   const page = topHits(candidates, offset + limit).slice(offset);
   const terms = meaningfulTerms(query.terms).map((t) => t.toLowerCase());
