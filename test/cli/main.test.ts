@@ -86,3 +86,20 @@ describe("main (in process)", () => {
     expect(errorLine(new Error("boom"))).toBe("d365fo: boom [D365_UNEXPECTED]");
   });
 });
+
+describe("main --verbose", () => {
+  it("adds the stack trace after the one error line", async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), "d365fo-verbose-"));
+    try {
+      const run = await runInProcess(["--verbose", "--profile", "nope", "version"], {
+        D365FO_CONFIG_DIR: dir2,
+      });
+      expect(run.code).toBe(3);
+      const lines = stderrLines(run.stderr);
+      expect(lines[0]).toMatch(/^d365fo: Unknown profile "nope".*\[D365_PROFILE\]$/);
+      expect(lines.some((line) => /^\s+at /.test(line))).toBe(true);
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+});
