@@ -73,6 +73,14 @@ describe("main (in process)", () => {
     expect(run.stdout).not.toContain("dev.example.com");
   });
 
+  it("refuses plain http to a non-loopback environment when adding a profile", async () => {
+    const run = await runInProcess(["profile", "add", "x", "--base-url", "http://contoso.example.com"], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^d365fo: --base-url must be https .*\[D365_USAGE\]\n$/);
+    const loopback = await runInProcess(["profile", "add", "x", "--base-url", "http://127.0.0.1:8080"], env);
+    expect(loopback.code, loopback.stderr).toBe(0);
+  });
+
   it("maps an unknown profile to exit code 3", async () => {
     const run = await runInProcess(["--profile", "nope", "version"], env);
     expect(run.code).toBe(3);

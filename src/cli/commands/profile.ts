@@ -52,19 +52,23 @@ async function readSecret(ctx: CliContext): Promise<string> {
   return (await readStdin()).replace(/\r?\n$/, "");
 }
 
-function validateUrl(value: string): string {
+async function validateUrl(option: string, value: string): Promise<void> {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw new UsageError(
-      `--base-url ${JSON.stringify(value)} is not a URL (expected e.g. https://contoso.operations.dynamics.com)`,
+      `${option} ${JSON.stringify(value)} is not a URL (expected e.g. https://contoso.operations.dynamics.com)`,
     );
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`--base-url must be http(s), got ${url.protocol}`);
+  if (url.protocol === "https:") return;
+  // Same rule as the auth layer: plain http only to loopback (the emulator), or tokens travel in clear.
+  const { isLoopbackHost } = await import("../../auth/config.js");
+  if (url.protocol !== "http:" || !isLoopbackHost(url.hostname)) {
+    throw new UsageError(
+      `${option} must be https (http only for loopback hosts), got ${url.protocol}//${url.host}`,
+    );
   }
-  return value;
 }
 
 export async function profileAddCommand(
@@ -75,8 +79,8 @@ export async function profileAddCommand(
   validateProfileName(name);
   const { baseUrl, tenantId, clientId, authorityHost } = ctx.globals;
   if (!baseUrl) throw new UsageError("profile add needs --base-url <url>");
-  validateUrl(baseUrl);
-  if (authorityHost) validateUrl(authorityHost);
+  await validateUrl("--base-url", baseUrl);
+  if (authorityHost) await validateUrl("--authority-host", authorityHost);
   if (options.clientSecretEnv && options.clientSecretStdin) {
     throw new UsageError("use either --client-secret-env or --client-secret-stdin, not both");
   }
