@@ -321,7 +321,10 @@ export function runSearch(
       `SELECT rowid, ${BM25} AS score FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?
        ORDER BY score LIMIT ?`,
     ).raw();
-    for (let k = Math.max(128, needed * 2); ; k *= 4) {
+    // Size K from the share of matches that are wanted, in-version tier-2 hits, so that one pass
+    // usually suffices (kind-restricted queries can have most matches in other kinds).
+    const share = Math.max(byRowid.size, 1) / Math.max(fullRowids.length, 1);
+    for (let k = Math.max(128, Math.ceil((needed * 1.5) / share)); ; k *= 4) {
       const rows = ranked.all(match, k) as [number, number][];
       let scored = 0;
       for (const [rowid, score] of rows) {
