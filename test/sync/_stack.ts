@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { ClientSecretCredential, type TokenCredential } from "@azure/identity";
 import type { EmulatorEnvironment, EmulatorOptions, RunningEmulator } from "../../src/emulator/api.js";
 import { startEmulator } from "../../src/emulator/index.js";
+import type { HttpOptions } from "../../src/http/client.js";
 import { MetadataApiClient } from "../../src/metadata/client.js";
 import { openMetadataStore } from "../../src/store/index.js";
 import type { MetadataStore } from "../../src/store/types.js";
@@ -56,12 +57,13 @@ export function createSyncStack(
   store: MetadataStore,
   credential: TokenCredential,
   options: Partial<SmartSyncManagerOptions> = {},
+  http: HttpOptions = {},
 ): SyncStack {
   const client = new MetadataApiClient({
     baseUrl: env.baseUrl,
     credential,
     // Faults are retried quickly in tests; the server's Retry-After still wins on a 429.
-    http: { retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 } },
+    http: { retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 }, ...http },
   });
   const sync = new SmartSyncManagerV2({
     store,

@@ -59,7 +59,17 @@ describe("sync under faults", () => {
 
     const faultyEnv = emulator.environment("faulty");
     const store = openStore(faultyDir.path);
-    const faulty = createSyncStack(faultyEnv, store, credential, { windowSize: 5, chunkSize: 4 });
+    // A random storm says nothing about the server's rate, but the client's limiter paces itself
+    // down on every 429 (to 0.5 requests/s by default); a floor keeps this test quick. Spread as
+    // a plain object so this test does not pin the limiter's option names at compile time.
+    const pacingFloor: object = { minRatePerSecond: 100 };
+    const faulty = createSyncStack(
+      faultyEnv,
+      store,
+      credential,
+      { windowSize: 5, chunkSize: 4 },
+      { limiter: { ...pacingFloor } },
+    );
     const result = await faulty.sync.syncIfNeeded();
     await faulty.close();
 
