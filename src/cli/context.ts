@@ -2,7 +2,8 @@
  * What every command gets: the output, the profiles, the global options, the process's abort
  * signal, and a way to open the metadata cache for an environment (closed by `main` at the end).
  */
-import type { MetadataCacheV2 } from "../cache/metadata-cache.js";
+import type { LabelFetcher } from "../cache/labels.js";
+import type { CacheServices, CacheServicesFactory, MetadataCacheV2 } from "../cache/metadata-cache.js";
 import type { CacheConfigV2 } from "../cache/types.js";
 import { ConfigurationError } from "../errors.js";
 import type { Logger } from "../logging.js";
@@ -87,6 +88,34 @@ export function cacheConfigFor(
   return config;
 }
 
+/**
+ * Network services for read commands: reads are answered from the store, and only a label the
+ * store lacks reaches the environment. The HTTP stack and @azure/identity (a third of a second to
+ * load) are loaded on that first miss instead of on every `search` or `entity`.
+ */
+export const labelsOnDemand: CacheServicesFactory = (context) => {
+  let services: Promise<CacheServices> | undefined;
+  const load = async (): Promise<LabelFetcher> => {
+    services ??= import("../cache/services.js").then((m) => m.createNetworkServices(context));
+    const labels = (await services).labels;
+    if (!labels) throw new ConfigurationError("No label service for this environment");
+    return labels;
+  };
+  return {
+    labels: {
+      getLabel: async (id, language, options) => (await load()).getLabel(id, language, options),
+      getLabels: async (ids, language, options) => {
+        const fetcher = await load();
+        if (fetcher.getLabels) return fetcher.getLabels(ids, language, options);
+        return Promise.all(ids.map((id) => fetcher.getLabel(id, language, options)));
+      },
+    },
+    close: async () => {
+      if (services) await (await services).close?.();
+    },
+  };
+};
+
 export class CliContextImpl implements CliContext {
   readonly profiles: ProfileStore;
   private readonly opened: MetadataCacheV2[] = [];
@@ -120,7 +149,8 @@ export class CliContextImpl implements CliContext {
       );
     }
     const { MetadataCacheV2 } = await import("../cache/metadata-cache.js");
-    const cache = new MetadataCacheV2(cacheConfigFor(settings, this.globals, this.logger));
+    const config = cacheConfigFor(settings, this.globals, this.logger);
+    const cache = options.network ? new MetadataCacheV2(config) : new MetadataCacheV2(config, labelsOnDemand);
     this.opened.push(cache);
     await cache.initialize();
     return cache;
