@@ -321,9 +321,16 @@ describe("store search: full-text ranking across many hits", () => {
           (_, w) => `Word${String.fromCharCode(65 + w)}`,
         ).join("");
         entity.properties[0] = { ...entity.properties[0], name: `Total${words}Amount${i}` };
-        return entity;
+        return { ...entity, labelId: `@AMT${i}` };
       });
       store.writePublicEntities(version.id, entities);
+      // Label hits come from the other index table: pages must interleave both correctly.
+      store.writeLabels(
+        version.id,
+        entities
+          .slice(0, 100)
+          .map((_, i) => label(`@AMT${i}`, `Ledger amount ${"detail ".repeat(i % 5)}${i}`)),
+      );
       store.writePublicEntities(
         other.id,
         entities
@@ -332,14 +339,15 @@ describe("store search: full-text ranking across many hits", () => {
       );
       const query = { versionId: version.id, terms: ["amount"], prefixLastTerm: false, language: "en-us" };
       const all = store.search({ ...query, limit: 1000, offset: 0 });
-      expect(all.total).toBe(300);
-      expect(all.hits.every((h) => h.tier === 2 && h.kind === "property")).toBe(true);
+      expect(all.total).toBe(400);
+      expect(all.hits.every((h) => h.tier === 2 && (h.kind === "property" || h.kind === "label"))).toBe(true);
+      expect(all.hits.filter((h) => h.kind === "label")).toHaveLength(100);
       for (let i = 1; i < all.hits.length; i++)
         expect(all.hits[i].score).toBeGreaterThanOrEqual(all.hits[i - 1].score);
       const paged = [];
-      for (let offset = 0; offset < 300; offset += 20) {
+      for (let offset = 0; offset < 400; offset += 20) {
         const page = store.search({ ...query, limit: 20, offset });
-        expect(page.total).toBe(300);
+        expect(page.total).toBe(400);
         paged.push(...page.hits);
       }
       expect(paged.map((h) => `${h.name}.${h.memberName}`)).toEqual(

@@ -75,7 +75,8 @@ function bytesPerTable(db: SqliteDatabase, prepare: Prepare): Map<string, number
   const bytes = new Map<string, number>();
   for (const r of rows) {
     let table = owner.get(r.name) ?? r.name;
-    if (table.startsWith(`${FTS_TABLE}_`)) table = FTS_TABLE;
+    // Both full-text tables (definitions, members) and their shadow tables count as the index.
+    if (table.startsWith("metadata_search_")) table = FTS_TABLE;
     else if (table.startsWith("sqlite_autoindex_"))
       table = table.replace(/^sqlite_autoindex_(.*)_\d+$/, "$1");
     bytes.set(table, (bytes.get(table) ?? 0) + r.bytes);

@@ -276,13 +276,17 @@ CREATE INDEX idx_version_labels_text ON version_labels(label_text_id);
 `;
 
 /**
- * Full-text index over definitions and label texts, each indexed once. Contentless (the texts live
- * in their tables); the rowid encodes what a row is (see `searchRowId`). Columns: `name` (the
- * identifier), `collection` (entity set / public collection name), `words` (both split into
- * words), `text` (label text). `_` is a token character so an identifier is one token in `name`.
+ * Full-text indexes over definitions and label texts, each indexed once. Contentless (the texts
+ * live in their tables); the rowid encodes what a row is (see `searchRowId`). Two tables with the
+ * same layout: `metadata_search_v2` for definitions and label texts (data entities, public
+ * entities, enumerations, labels) and `metadata_search_members` for their members (properties,
+ * actions, enumeration members), so an entity search never reads the ~30× more member rows.
+ * Columns: `name` (the identifier), `collection` (entity set / public collection name), `words`
+ * (both split into words), `text` (label text). `_` is a token character so an identifier is one
+ * token in `name`.
  */
-const SEARCH_INDEX = `
-CREATE VIRTUAL TABLE metadata_search_v2 USING fts5(
+const searchIndex = (table: string) => `
+CREATE VIRTUAL TABLE ${table} USING fts5(
   name,
   collection,
   words,
@@ -293,13 +297,25 @@ CREATE VIRTUAL TABLE metadata_search_v2 USING fts5(
 );
 `;
 
+export const SEARCH_TABLE = "metadata_search_v2";
+export const MEMBER_SEARCH_TABLE = "metadata_search_members";
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: "environments, global versions, shared definitions, labels",
     up: CORE + DEFINITIONS,
   },
-  { version: 2, description: "full-text search index over definitions and label texts", up: SEARCH_INDEX },
+  {
+    version: 2,
+    description: "full-text search index over definitions and label texts",
+    up: searchIndex(SEARCH_TABLE),
+  },
+  {
+    version: 3,
+    description: "members (properties, actions, enumeration members) in their own search index; rebuilt",
+    up: `DROP TABLE IF EXISTS ${SEARCH_TABLE};\n${searchIndex(SEARCH_TABLE)}\n${searchIndex(MEMBER_SEARCH_TABLE)}`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -324,6 +340,7 @@ export const EXPECTED_TABLES = [
   "enumeration_members",
   "labels_cache",
   "metadata_search_v2",
+  "metadata_search_members",
   "version_data_entities",
   "version_public_entities",
   "version_enumerations",
@@ -344,6 +361,16 @@ export const SEARCH_KIND_CODES = {
 } as const;
 
 export type SearchKindName = keyof typeof SEARCH_KIND_CODES;
+
+/** The full-text table holding rows of a kind. */
+export function searchTableOf(kind: SearchKindName): string {
+  return kind === "property" || kind === "action" || kind === "enumMember"
+    ? MEMBER_SEARCH_TABLE
+    : SEARCH_TABLE;
+}
+
+export const insertSearchRowSql = (table: string) =>
+  `INSERT INTO ${table}(rowid, name, collection, words, text) VALUES (?, ?, ?, ?, ?)`;
 
 /** Child items (properties, actions, members) per definition that a full-text rowid can address. */
 export const MAX_SEARCH_ORDINAL = 65_536;

@@ -15,7 +15,13 @@
 import { buildFtsMatch, meaningfulTerms, nameKey, splitIdentifierWords } from "../search-terms.js";
 import type { SearchKind, StoreSearchHit, StoreSearchQuery, StoreSearchResult } from "../types.js";
 import type { SqliteStatement } from "./database.js";
-import { MAX_SEARCH_ORDINAL, SEARCH_KIND_CODES } from "./schema.js";
+import {
+  MAX_SEARCH_ORDINAL,
+  MEMBER_SEARCH_TABLE,
+  SEARCH_KIND_CODES,
+  SEARCH_TABLE,
+  searchTableOf,
+} from "./schema.js";
 
 type Prepare = (sql: string) => SqliteStatement;
 
@@ -23,8 +29,9 @@ const KIND_BY_CODE: Record<number, SearchKind> = Object.fromEntries(
   Object.entries(SEARCH_KIND_CODES).map(([kind, code]) => [code, kind as SearchKind]),
 );
 
-/** bm25 column weights: name, collection, words, label text. */
-const BM25 = "bm25(metadata_search_v2, 10.0, 5.0, 4.0, 2.0)";
+/** bm25 with column weights: name, collection, words, label text. */
+const bm25 = (table: string) => `bm25(${table}, 10.0, 5.0, 4.0, 2.0)`;
+const rowidsSql = (table: string) => `SELECT rowid FROM ${table} WHERE ${table} MATCH ?`;
 
 interface DefinitionAttributes {
   readOnly: boolean | null;
@@ -237,23 +244,30 @@ export function runSearch(
     filters.category !== undefined ||
     filters.dataServiceEnabled !== undefined ||
     filters.readOnly !== undefined;
-  if (key !== "") {
-    for (const rowid of prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
-      .pluck()
-      .all(`{name collection} : ^ ${quote(key)}*`) as number[]) {
-      tierOf.set(rowid, 1);
-    }
-    if (tierOf.size > 0) {
-      for (const rowid of prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
+  // Only the index tables holding wanted kinds are read (members are ~30x more rows than definitions).
+  const tables = [SEARCH_TABLE, MEMBER_SEARCH_TABLE].filter((table) =>
+    [...kinds].some((k) => k in SEARCH_KIND_CODES && searchTableOf(k) === table),
+  );
+  const fullRowids: number[] = [];
+  const matchesIn = new Map<string, number>();
+  for (const table of tables) {
+    if (key !== "") {
+      const prefixed = prepare(rowidsSql(table))
         .pluck()
-        .all(`{name collection} : ^ ${quote(key)}`) as number[]) {
-        tierOf.set(rowid, 0);
+        .all(`{name collection} : ^ ${quote(key)}*`) as number[];
+      for (const rowid of prefixed) tierOf.set(rowid, 1);
+      if (prefixed.length > 0) {
+        for (const rowid of prepare(rowidsSql(table))
+          .pluck()
+          .all(`{name collection} : ^ ${quote(key)}`) as number[]) {
+          tierOf.set(rowid, 0);
+        }
       }
     }
+    const matched = prepare(rowidsSql(table)).pluck().all(match) as number[];
+    matchesIn.set(table, matched.length);
+    for (const rowid of matched) fullRowids.push(rowid);
   }
-  const fullRowids = prepare("SELECT rowid FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?")
-    .pluck()
-    .all(match) as number[];
 
   const candidates: Candidate[] = [];
   let labels: Map<number, string> | undefined;
@@ -310,32 +324,38 @@ export function runSearch(
     // and read (SQLite keeps a bounded sorter), K growing until the page's share of in-version
     // hits is among them; every row left unscored ranks below the K-th score.
     const needed = offset + limit - namedCount;
-    const byRowid = new Map<number, Candidate[]>();
-    for (const c of candidates) {
-      if (c.tier !== 2) continue;
-      const list = byRowid.get(c.rowid);
-      if (list) list.push(c);
-      else byRowid.set(c.rowid, [c]);
-    }
-    const ranked = prepare(
-      `SELECT rowid, ${BM25} AS score FROM metadata_search_v2 WHERE metadata_search_v2 MATCH ?
-       ORDER BY score LIMIT ?`,
-    ).raw();
-    // Size K from the share of matches that are wanted, in-version tier-2 hits, so that one pass
-    // usually suffices (kind-restricted queries can have most matches in other kinds).
-    const share = Math.max(byRowid.size, 1) / Math.max(fullRowids.length, 1);
-    for (let k = Math.max(128, Math.ceil((needed * 1.5) / share)); ; k *= 4) {
-      const rows = ranked.all(match, k) as [number, number][];
-      let scored = 0;
-      for (const [rowid, score] of rows) {
-        const list = byRowid.get(rowid);
-        if (!list) continue;
-        for (const c of list) c.score = score;
-        scored += list.length;
+    for (const table of tables) {
+      const byRowid = new Map<number, Candidate[]>();
+      let inTable = 0;
+      for (const c of candidates) {
+        if (c.tier !== 2 || searchTableOf(c.kind as keyof typeof SEARCH_KIND_CODES) !== table) continue;
+        const list = byRowid.get(c.rowid);
+        if (list) list.push(c);
+        else byRowid.set(c.rowid, [c]);
+        inTable += 1;
       }
-      if (scored >= needed || rows.length < k) break;
+      if (inTable === 0) continue;
+      // Each table's top K must hold the page's share of its in-version hits: unscored rows rank
+      // below its K-th score. K is sized from the share of matches that are wanted hits.
+      const want = Math.min(needed, inTable);
+      const share = byRowid.size / Math.max(matchesIn.get(table) ?? 1, 1);
+      const ranked = prepare(
+        `SELECT rowid, ${bm25(table)} AS score FROM ${table} WHERE ${table} MATCH ? ORDER BY score LIMIT ?`,
+      ).raw();
+      for (let k = Math.max(128, Math.ceil((want * 1.5) / Math.max(share, 1e-6))); ; k *= 4) {
+        const rows = ranked.all(match, k) as [number, number][];
+        let scored = 0;
+        for (const [rowid, score] of rows) {
+          const list = byRowid.get(rowid);
+          if (!list) continue;
+          for (const c of list) c.score = score;
+          scored += list.length;
+        }
+        if (scored >= want || rows.length < k) break;
+      }
+      for (const list of byRowid.values())
+        for (const c of list) if (Number.isNaN(c.score)) c.score = Infinity;
     }
-    for (const list of byRowid.values()) for (const c of list) if (Number.isNaN(c.score)) c.score = Infinity;
   }
   const page = topHits(candidates, offset + limit).slice(offset);
   const terms = meaningfulTerms(query.terms).map((t) => t.toLowerCase());

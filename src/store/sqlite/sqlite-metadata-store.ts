@@ -45,7 +45,16 @@ import {
   toEnvironmentRecord,
   toVersionRecord,
 } from "./rows.js";
-import { MAX_SEARCH_ORDINAL, type Migration, searchRowId, searchRowIdSql } from "./schema.js";
+import {
+  insertSearchRowSql,
+  MAX_SEARCH_ORDINAL,
+  MEMBER_SEARCH_TABLE,
+  type Migration,
+  SEARCH_TABLE,
+  searchRowId,
+  searchRowIdSql,
+  searchTableOf,
+} from "./schema.js";
 import { loadVersionScope, runSearch, type VersionScope } from "./search.js";
 
 const SYNC_PHASES: readonly SyncPhase[] = ["dataEntities", "publicEntities", "enumerations", "labels"];
@@ -56,8 +65,8 @@ const ENVIRONMENT_SELECT = `
   FROM metadata_environments e
   LEFT JOIN environment_versions ev ON ev.environment_id = e.id AND ev.is_active = 1`;
 
-const INDEX_SQL =
-  "INSERT INTO metadata_search_v2(rowid, name, collection, words, text) VALUES (?, ?, ?, ?, ?)";
+const INDEX_SQL = insertSearchRowSql(SEARCH_TABLE);
+const MEMBER_INDEX_SQL = insertSearchRowSql(MEMBER_SEARCH_TABLE);
 
 /** The `words` column: identifiers split into words (`CustomerAccount` → `Customer Account`). */
 function identifierWords(...names: (string | null | undefined)[]): string {
@@ -84,7 +93,11 @@ function environmentNameFromUrl(baseUrl: string): string {
 
 /** Fills the full-text index for definitions and label texts already stored (migration back-fill). */
 export function rebuildSearchIndex(db: SqliteDatabase): void {
-  const insert = db.prepare(INDEX_SQL);
+  const inserts: Record<string, SqliteStatement> = {
+    [SEARCH_TABLE]: db.prepare(INDEX_SQL),
+    [MEMBER_SEARCH_TABLE]: db.prepare(MEMBER_INDEX_SQL),
+  };
+  const insert = inserts[SEARCH_TABLE];
   type Row = { id: number; name: string; c: string | null; o: number };
   const sources: [string, Parameters<typeof searchRowId>[2]][] = [
     ["SELECT id, name, public_collection_name AS c, 0 AS o FROM data_entities", "dataEntity"],
@@ -99,7 +112,13 @@ export function rebuildSearchIndex(db: SqliteDatabase): void {
   ];
   for (const [sql, kind] of sources) {
     for (const r of db.prepare(sql).all() as Row[]) {
-      insert.run(searchRowId(r.id, r.o, kind, r.name), r.name, r.c ?? "", identifierWords(r.name, r.c), "");
+      inserts[searchTableOf(kind)].run(
+        searchRowId(r.id, r.o, kind, r.name),
+        r.name,
+        r.c ?? "",
+        identifierWords(r.name, r.c),
+        "",
+      );
     }
   }
   for (const r of db.prepare("SELECT id, label_text FROM labels_cache").all() as {
@@ -136,7 +155,8 @@ export class SqliteMetadataStore implements MetadataStore {
       logger: this.logger,
       busyTimeoutMs: options.busyTimeoutMs,
       afterMigration: (db: SqliteDatabase, migration: Migration) => {
-        if (migration.version === 2) rebuildSearchIndex(db);
+        // Every file below version 3 passes through it: the indexes are built once, in their final form.
+        if (migration.version === 3) rebuildSearchIndex(db);
       },
     });
   }
@@ -661,6 +681,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private insertPublicEntity(hash: string, e: PublicEntity): { id: number; rows: number } {
     const index = this.stmt(INDEX_SQL);
+    const memberIndex = this.stmt(MEMBER_INDEX_SQL);
     checkOrdinal(Math.max(e.properties.length, e.actions.length), `Public entity ${e.name}`);
     const id = Number(
       this.stmt(
@@ -712,7 +733,7 @@ export class SqliteMetadataStore implements MetadataStore {
         p.dimensionTypeProperty ?? null,
         order,
       );
-      index.run(searchRowId(id, order, "property", p.name), p.name, "", identifierWords(p.name), "");
+      memberIndex.run(searchRowId(id, order, "property", p.name), p.name, "", identifierWords(p.name), "");
       rows += 1;
     });
     const insertNavigation = this.stmt(
@@ -809,7 +830,7 @@ export class SqliteMetadataStore implements MetadataStore {
           order,
         ).lastInsertRowid,
       );
-      index.run(searchRowId(id, order, "action", a.name), a.name, "", identifierWords(a.name), "");
+      memberIndex.run(searchRowId(id, order, "action", a.name), a.name, "", identifierWords(a.name), "");
       rows += 1;
       a.parameters.forEach((p, parameterOrder) => {
         insertParameter.run(actionId, p.name, p.type.typeName, bit(p.type.isCollection), parameterOrder);
@@ -832,6 +853,7 @@ export class SqliteMetadataStore implements MetadataStore {
          VALUES (?, ?, ?, ?, ?, ?)`,
       );
       const index = this.stmt(INDEX_SQL);
+      const memberIndex = this.stmt(MEMBER_INDEX_SQL);
       const member = this.stmt(
         `INSERT INTO version_enumerations (global_version_id, name, enumeration_id) VALUES (?, ?, ?)
          ON CONFLICT(global_version_id, name) DO UPDATE SET enumeration_id = excluded.enumeration_id
@@ -863,7 +885,7 @@ export class SqliteMetadataStore implements MetadataStore {
               bit(m.configurationEnabled),
               order,
             );
-            index.run(
+            memberIndex.run(
               searchRowId(enumerationId, order, "enumMember", m.name),
               m.name,
               "",
@@ -1365,16 +1387,19 @@ export class SqliteMetadataStore implements MetadataStore {
     for (const id of versionIds) deleteVersion.run(id);
     // Collect every definition no version references any more (also those orphaned by resetPhase).
     let definitionsDeleted = 0;
-    const unindex = (sql: string) => this.run(`DELETE FROM metadata_search_v2 WHERE rowid IN (${sql})`);
+    const unindex = (sql: string, table = SEARCH_TABLE) =>
+      this.run(`DELETE FROM ${table} WHERE rowid IN (${sql})`);
     const orphanPublic = `SELECT p.id FROM public_entities p WHERE NOT EXISTS
       (SELECT 1 FROM version_public_entities v WHERE v.public_entity_id = p.id)`;
     unindex(
       `SELECT ${searchRowIdSql("ep.entity_id", "ep.property_order", "property", "ep.name")} FROM entity_properties ep
        WHERE ep.entity_id IN (${orphanPublic})`,
+      MEMBER_SEARCH_TABLE,
     );
     unindex(
       `SELECT ${searchRowIdSql("a.entity_id", "a.action_order", "action", "a.name")} FROM entity_actions a
        WHERE a.entity_id IN (${orphanPublic})`,
+      MEMBER_SEARCH_TABLE,
     );
     unindex(
       `SELECT ${searchRowIdSql("p.id", "0", "publicEntity", "p.name")} FROM public_entities p WHERE p.id IN (${orphanPublic})`,
@@ -1391,6 +1416,7 @@ export class SqliteMetadataStore implements MetadataStore {
     unindex(
       `SELECT ${searchRowIdSql("m.enumeration_id", "m.member_order", "enumMember", "m.name")} FROM enumeration_members m
        WHERE m.enumeration_id IN (${orphanEnums})`,
+      MEMBER_SEARCH_TABLE,
     );
     unindex(
       `SELECT ${searchRowIdSql("e.id", "0", "enumeration", "e.name")} FROM enumerations e WHERE e.id IN (${orphanEnums})`,
@@ -1456,23 +1482,30 @@ export class SqliteMetadataStore implements MetadataStore {
     }[]) {
       messages.push(`foreign key violation: ${r.table} row ${r.rowid} -> ${r.parent}`);
     }
-    try {
-      this.db.exec("INSERT INTO metadata_search_v2(metadata_search_v2) VALUES ('integrity-check')");
-    } catch (error) {
-      messages.push(`search index: ${(error as Error).message}`);
+    // Every definition, label text and member has exactly one row in its index.
+    const expected: [string, string][] = [
+      [
+        SEARCH_TABLE,
+        `SELECT (SELECT COUNT(*) FROM data_entities) + (SELECT COUNT(*) FROM public_entities)
+          + (SELECT COUNT(*) FROM enumerations) + (SELECT COUNT(*) FROM labels_cache)`,
+      ],
+      [
+        MEMBER_SEARCH_TABLE,
+        `SELECT (SELECT COUNT(*) FROM entity_properties) + (SELECT COUNT(*) FROM entity_actions)
+          + (SELECT COUNT(*) FROM enumeration_members)`,
+      ],
+    ];
+    for (const [table, countSql] of expected) {
+      try {
+        this.db.exec(`INSERT INTO ${table}(${table}) VALUES ('integrity-check')`);
+      } catch (error) {
+        messages.push(`search index ${table}: ${(error as Error).message}`);
+      }
+      const indexed = this.stmt(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+      const indexable = this.stmt(countSql).pluck().get() as number;
+      if (indexed !== indexable)
+        messages.push(`search index ${table} has ${indexed} rows for ${indexable} items`);
     }
-    // Every definition, property, action, member and label text has exactly one index row.
-    const indexed = this.stmt("SELECT COUNT(*) FROM metadata_search_v2").pluck().get() as number;
-    const indexable = this.stmt(
-      `SELECT (SELECT COUNT(*) FROM data_entities) + (SELECT COUNT(*) FROM public_entities)
-        + (SELECT COUNT(*) FROM entity_properties) + (SELECT COUNT(*) FROM entity_actions)
-        + (SELECT COUNT(*) FROM enumerations) + (SELECT COUNT(*) FROM enumeration_members)
-        + (SELECT COUNT(*) FROM labels_cache)`,
-    )
-      .pluck()
-      .get() as number;
-    if (indexed !== indexable)
-      messages.push(`search index has ${indexed} rows for ${indexable} indexed items`);
     const badCounts = this.all<{ id: number; reference_count: number; linked: number }>(
       `SELECT g.id, g.reference_count, (SELECT COUNT(*) FROM environment_versions ev
          WHERE ev.global_version_id = g.id AND ev.is_active = 1) AS linked
