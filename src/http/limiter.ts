@@ -1,7 +1,13 @@
 /**
  * One adaptive concurrency limiter per environment (AIMD, like TCP congestion control): it starts
  * low, adds about one slot per `limit` successful requests (slower near the limit that was last
- * throttled), halves on a 429 and pauses every caller for the server's Retry-After. A bulk caller therefore runs as fast as the server allows
+ * throttled), halves on a 429 and pauses every caller for the server's Retry-After.
+ *
+ * D365 also throttles on request *rate* (a token bucket), which no concurrency limit bounds when
+ * responses are fast. So a 429 also starts pacing: request starts are spaced to half the rate
+ * observed over the last second (cut at most once a second), and the rate then recovers by a
+ * fixed fraction per second until pacing fades out. Paced requests keep the ones in flight at a
+ * 429 few, and every one of those would otherwise make the server lengthen its Retry-After. A bulk caller therefore runs as fast as the server allows
  * and backs off as soon as it says so.
  */
 
@@ -19,6 +25,10 @@ export interface LimiterOptions {
   increase?: number;
   /** Multiplier applied on a 429 (default 0.5). */
   decrease?: number;
+  /** Fraction by which a paced rate recovers per second without a 429 (default 0.1 = 10%/s). */
+  rateRecoveryPerSecond?: number;
+  /** Lowest paced rate, in requests/s (default 0.5). */
+  minRatePerSecond?: number;
   /** Upper bound of a Retry-After pause (default 10 min). */
   maxPauseMs?: number;
   /** Pause after a 429 that gave no Retry-After (default 1 s). */
@@ -42,6 +52,8 @@ export interface LimiterState {
   decreases: number;
   /** Wall time the limiter spent paused on Retry-After (ms). */
   pausedMs: number;
+  /** Paced request starts per second; null until the first 429 (unpaced). */
+  ratePerSecond: number | null;
   /** Epoch ms until which new requests wait, if paused now. */
   pausedUntil: number | null;
 }
@@ -60,6 +72,14 @@ export class AdaptiveLimiter {
   private readonly increase: number;
   private readonly decrease: number;
   private readonly maxPauseMs: number;
+  private readonly rateRecovery: number;
+  private readonly minRate: number;
+  private rate = Number.POSITIVE_INFINITY;
+  private rateUpdatedAt = 0;
+  private lastRateCutAt = Number.NEGATIVE_INFINITY;
+  private nextStartAt = 0;
+  /** Completion times within the last second (for the observed rate). */
+  private readonly recent: number[] = [];
   private readonly defaultPauseMs: number;
   private readonly sleep: Sleep;
   private readonly now: () => number;
@@ -72,6 +92,8 @@ export class AdaptiveLimiter {
   private decreaseBarrier = 0;
   /** The limit at the last 429 (infinite until one happens). */
   private ceiling = Number.POSITIVE_INFINITY;
+  /** Last time a request filled the last slot or had to wait for one. */
+  private lastSaturatedAt = Number.NEGATIVE_INFINITY;
   private stats = { maxInFlight: 0, peakLimit: 0, completed: 0, throttled: 0, decreases: 0, pausedMs: 0 };
 
   constructor(options: LimiterOptions = {}) {
@@ -81,6 +103,8 @@ export class AdaptiveLimiter {
     this.increase = options.increase ?? 1;
     this.decrease = options.decrease ?? 0.5;
     this.maxPauseMs = options.maxPauseMs ?? 600_000;
+    this.rateRecovery = options.rateRecoveryPerSecond ?? 0.1;
+    this.minRate = options.minRatePerSecond ?? 0.5;
     this.defaultPauseMs = options.defaultPauseMs ?? 1_000;
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
@@ -97,6 +121,8 @@ export class AdaptiveLimiter {
       inFlight: this.inFlight,
       queued: this.queue.length,
       ...this.stats,
+      ratePerSecond:
+        this.currentRate() === Number.POSITIVE_INFINITY ? null : Math.round(this.rate * 100) / 100,
       pausedUntil: this.pausedUntil > this.now() ? this.pausedUntil : null,
     };
   }
@@ -105,10 +131,20 @@ export class AdaptiveLimiter {
   async acquire(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) throw signal.reason;
     for (;;) {
-      const pauseLeft = this.pausedUntil - this.now();
+      const now = this.now();
+      const pauseLeft = this.pausedUntil - now;
       if (pauseLeft > 0) {
         await this.sleep(pauseLeft, signal);
         continue;
+      }
+      if (Number.isFinite(this.currentRate())) {
+        // Reserve a start time, so paced callers queue in time instead of waking together.
+        const startAt = Math.max(now, this.nextStartAt);
+        this.nextStartAt = startAt + 1000 / this.rate;
+        if (startAt > now) {
+          await this.sleep(startAt - now, signal);
+          if (this.pausedUntil > this.now()) continue;
+        }
       }
       if (this.inFlight < this.limit && this.queue.length === 0) break;
       await new Promise<void>((resolve, reject) => {
@@ -135,15 +171,23 @@ export class AdaptiveLimiter {
   }
 
   private admitted(): number {
+    if (this.inFlight >= this.limit || this.queue.length > 0) this.lastSaturatedAt = this.now();
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
     return ++this.admittedSeq;
   }
 
   /** Returns a slot; `outcome` adapts the limit. */
   release(seq: number, outcome: "success" | "throttled" | "neutral", retryAfterMs?: number): void {
+    // Only a limit that was in use is confirmed by a success (as TCP validates its window): when
+    // pacing or a slow caller keeps fewer requests in flight, the limit must not drift upwards.
+    const limitWasUsed = this.now() - this.lastSaturatedAt < 1000;
     this.inFlight--;
-    if (outcome === "success") {
+    if (outcome === "success" && !limitWasUsed) {
       this.stats.completed++;
+      this.noteCompletion();
+    } else if (outcome === "success") {
+      this.stats.completed++;
+      this.noteCompletion();
       // Near the limit that was last throttled, probe eight times more slowly (a plateau, as in
       // CUBIC): the server's ceiling is probably still there. Past it, grow normally again.
       const nearCeiling = this.limitValue + 1 >= this.ceiling && this.limitValue < this.ceiling + 1;
@@ -158,10 +202,51 @@ export class AdaptiveLimiter {
         this.stats.decreases++;
         this.decreaseBarrier = this.admittedSeq;
       }
+      const now = this.now();
+      if (now - this.lastRateCutAt >= 1000) {
+        this.lastRateCutAt = now;
+        const current = Math.min(this.currentRate(), this.observedRate());
+        this.rate = Math.max(this.minRate, current * this.decrease);
+        this.rateUpdatedAt = now;
+        this.nextStartAt = 0;
+      }
       const pause = Math.min(this.maxPauseMs, retryAfterMs ?? this.defaultPauseMs);
       this.pauseFor(pause);
     }
     this.wake();
+  }
+
+  /** The paced rate now, after its recovery since the last update; infinite when unpaced. */
+  private currentRate(): number {
+    if (!Number.isFinite(this.rate)) return this.rate;
+    const now = this.now();
+    const elapsed = now - this.rateUpdatedAt;
+    if (elapsed > 0) {
+      this.rate *= (1 + this.rateRecovery) ** (elapsed / 1000);
+      this.rateUpdatedAt = now;
+    }
+    // A server quiet for long enough no longer needs pacing.
+    if (this.rate > 10_000) this.rate = Number.POSITIVE_INFINITY;
+    return this.rate;
+  }
+
+  private noteCompletion(): void {
+    const now = this.now();
+    this.recent.push(now);
+    while (this.recent.length > 0 && this.recent[0] <= now - 1000) this.recent.shift();
+    if (this.recent.length > 10_000) this.recent.splice(0, this.recent.length - 10_000);
+  }
+
+  /**
+   * Successful completions per second over the last second, or over the time since the first of
+   * them when that is shorter (a 429 early in a burst must not read as a low rate).
+   */
+  private observedRate(): number {
+    const now = this.now();
+    while (this.recent.length > 0 && this.recent[0] <= now - 1000) this.recent.shift();
+    if (this.recent.length === 0) return this.minRate;
+    const windowMs = Math.min(1000, Math.max(100, now - this.recent[0]));
+    return Math.max(this.minRate, (this.recent.length * 1000) / windowMs);
   }
 
   private pauseFor(ms: number): void {

@@ -39,8 +39,10 @@ function labelIds(env: EmulatorEnvironment, count: number): { ids: string[]; lan
 }
 
 describe("service protection", () => {
+  // Random storms read as rate throttling and would pace the client down to its floor; these two
+  // tests are about retries, so the pacing floor is set high.
   it("survives a 429 storm with Retry-After", async () => {
-    const { env, client } = await setup();
+    const { env, client } = await setup({ limiter: { minRatePerSecond: 500 } });
     env.setKnobs({ throttling: { enabled: true, randomRate: 0.3, retryAfterSeconds: 1 } });
     const { ids, language } = labelIds(env, 60);
     const labels = await client.getLabels(ids, language);
@@ -51,7 +53,7 @@ describe("service protection", () => {
   });
 
   it("survives a 429 storm without Retry-After (exponential backoff)", async () => {
-    const { env, client } = await setup();
+    const { env, client } = await setup({ limiter: { minRatePerSecond: 500 } });
     env.setKnobs({ throttling: { enabled: true, randomRate: 0.3, omitRetryAfter: true } });
     expect(await drain(client.publicEntities())).toHaveLength(env.release.publicEntities.length);
     const { ids, language } = labelIds(env, 60);
@@ -73,7 +75,12 @@ describe("service protection", () => {
 
   it("keeps the adaptive limiter at the emulator's concurrency threshold", async () => {
     const maxConcurrent = 6;
-    const run = async (limiter: { initial: number; min?: number; max: number }) => {
+    const run = async (limiter: {
+      initial: number;
+      min?: number;
+      max: number;
+      minRatePerSecond?: number;
+    }) => {
       const { env, client } = await setup({ limiter });
       env.setKnobs({
         throttling: { enabled: true, maxConcurrent, retryAfterSeconds: 1 },
@@ -92,16 +99,16 @@ describe("service protection", () => {
     };
     const adaptive = await run({ initial: 2, max: 48 });
     // The same workload at a fixed 48 in flight: what the adaptive limiter saves the server.
-    const fixed = await run({ initial: 48, min: 48, max: 48 });
+    const fixed = await run({ initial: 48, min: 48, max: 48, minRatePerSecond: 1e9 });
     const ratio = (r: typeof adaptive) => r.server.throttled / r.server.requests;
     expect(adaptive.failed).toBe(false);
-    // It probes a step past the threshold, is told 429, halves: occasional 429s, never a flood.
+    // It probes a step or two past the threshold, is told 429 and backs off at once: a few 429s
+    // (a 2-core CI machine blurs the server's count of in-flight requests by one or two), never a flood.
     expect(adaptive.server.throttled).toBeGreaterThan(0);
-    expect(ratio(adaptive)).toBeLessThan(0.1);
+    expect(ratio(adaptive)).toBeLessThan(0.05);
     expect(ratio(adaptive)).toBeLessThan(ratio(fixed) / 5);
-    expect(adaptive.server.maxInFlight).toBeLessThanOrEqual(maxConcurrent + 2);
+    expect(adaptive.server.maxInFlight).toBeLessThanOrEqual(maxConcurrent + 4);
     expect(adaptive.limiter.decreases).toBeGreaterThan(0);
-    expect(adaptive.limiter.limit).toBeLessThanOrEqual(maxConcurrent * 2);
     // And it used the room it had.
     expect(adaptive.limiter.peakLimit).toBeGreaterThanOrEqual(maxConcurrent);
   });

@@ -22,14 +22,26 @@ describe("AdaptiveLimiter", () => {
     expect(limiter.state()).toMatchObject({ inFlight: 0, queued: 0, maxInFlight: 3, completed: 20 });
   });
 
-  it("grows additively (about one slot per `limit` successes)", () => {
+  it("grows additively (about one slot per `limit` successes) while the limit is in use", async () => {
     const limiter = new AdaptiveLimiter({ initial: 2, max: 100 });
-    for (let i = 0; i < 2; i++) limiter.release(0, "success");
-    expect(limiter.limit).toBe(2);
-    for (let i = 0; i < 40; i++) limiter.release(0, "success");
-    // 2 → roughly sqrt(2*42) ≈ 9: additive, not exponential.
-    expect(limiter.limit).toBeGreaterThan(5);
-    expect(limiter.limit).toBeLessThan(12);
+    const round = async () => {
+      const seqs = await Promise.all(Array.from({ length: limiter.limit }, () => limiter.acquire()));
+      for (const seq of seqs) limiter.release(seq, "success");
+    };
+    for (let i = 0; i < 7; i++) await round();
+    // About one slot per full round (2 → ~8 after 7 rounds), not doubling (2 → 256).
+    expect(limiter.limit).toBeGreaterThanOrEqual(6);
+    expect(limiter.limit).toBeLessThanOrEqual(9);
+  });
+
+  it("does not grow while fewer requests than the limit are in flight", async () => {
+    let now = 0;
+    const limiter = new AdaptiveLimiter({ initial: 4, max: 100, now: () => now });
+    for (let i = 0; i < 100; i++) {
+      now += 2_000;
+      limiter.release(await limiter.acquire(), "success");
+    }
+    expect(limiter.limit).toBe(4);
   });
 
   it("halves once per congestion episode, not once per 429 of the same burst", async () => {
@@ -76,5 +88,44 @@ describe("AdaptiveLimiter", () => {
     controller.abort(new Error("stop"));
     await expect(waiting).rejects.toThrow("stop");
     expect(limiter.state().queued).toBe(0);
+  });
+
+  it("starts pacing at half the observed rate after a 429, then recovers with time", async () => {
+    let now = 0;
+    const slept: number[] = [];
+    const limiter = new AdaptiveLimiter({
+      initial: 8,
+      defaultPauseMs: 0,
+      now: () => now,
+      sleep: async (ms) => {
+        slept.push(ms);
+        now += ms;
+      },
+    });
+    expect(limiter.state().ratePerSecond).toBeNull();
+    // 40 quick successes, 10 ms apart.
+    for (let i = 0; i < 40; i++) {
+      const seq = await limiter.acquire();
+      now += 10;
+      limiter.release(seq, "success");
+    }
+    const seq = await limiter.acquire();
+    limiter.release(seq, "throttled", 0);
+    // 40 completions over the 390 ms since the first: ~102.6/s observed, halved.
+    const rate = limiter.state().ratePerSecond!;
+    expect(rate).toBeCloseTo(51.28, 1);
+    slept.length = 0;
+    for (let i = 0; i < 3; i++) await limiter.acquire();
+    // Starts are spaced 1000/rate ms apart.
+    expect(slept).toHaveLength(2);
+    for (const ms of slept) expect(ms).toBeCloseTo(1000 / rate, 0);
+    // 10 s without a 429: 10%/s compounded.
+    const before = limiter.state().ratePerSecond!;
+    now += 10_000;
+    expect(limiter.state().ratePerSecond).toBeCloseTo(before * 1.1 ** 10, 0);
+    // Much later, pacing is gone.
+    now += 120_000;
+    expect(limiter.state().ratePerSecond).toBeNull();
+    limiter.close();
   });
 });
