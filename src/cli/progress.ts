@@ -36,35 +36,52 @@ export function describeProgress(event: ProgressEvent): string {
   return `${stepTitle(phase)}: ${count}${waiting}`;
 }
 
-class LineReporter implements ProgressReporter {
+/**
+ * For pipes and CI logs: a line when a step ends, a line when the sync starts waiting for another
+ * process, and a heartbeat line during a long step (so a log never looks stuck for minutes).
+ */
+export class LineReporter implements ProgressReporter {
   private current: ProgressEvent | undefined;
-  private stepStartedAt = Date.now();
+  private stepStartedAt: number;
+  private lastWriteAt: number;
+  private announcedWaiting = false;
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
     private readonly label: string,
-  ) {}
+    private readonly heartbeatMs = 15_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.stepStartedAt = now();
+    this.lastWriteAt = now();
+  }
 
   update(event: ProgressEvent): void {
-    const phase = event.step;
-    const previousPhase = this.current ? this.current.step : undefined;
-    if (this.current && previousPhase !== phase) this.flush(this.current);
-    if (previousPhase !== phase) this.stepStartedAt = Date.now();
+    const previousPhase = this.current?.step;
+    if (this.current && previousPhase !== event.step) this.write(this.current);
+    if (previousPhase !== event.step) this.stepStartedAt = this.now();
     this.current = event;
     if (event.stepDone) {
-      this.flush(event);
+      this.write(event);
       this.current = undefined;
+    } else if (event.waiting && !this.announcedWaiting) {
+      this.announcedWaiting = true;
+      this.write(event);
+    } else if (this.now() - this.lastWriteAt >= this.heartbeatMs) {
+      this.write(event, "…");
     }
   }
 
-  private flush(event: ProgressEvent): void {
+  private write(event: ProgressEvent, suffix = ""): void {
+    const now = this.now();
+    this.lastWriteAt = now;
     this.stream.write(
-      `${this.label}${describeProgress(event)} (${formatDuration(Date.now() - this.stepStartedAt)})\n`,
+      `${this.label}${describeProgress(event)}${suffix} (${formatDuration(now - this.stepStartedAt)})\n`,
     );
   }
 
   stop(): void {
-    if (this.current) this.flush(this.current);
+    if (this.current) this.write(this.current);
     this.current = undefined;
   }
 }
@@ -97,7 +114,8 @@ class BarReporter implements ProgressReporter {
       this.bar = this.bars.create(total, event.done, { title: stepTitle(phase).padEnd(16) });
     }
     if (this.bar.getTotal() !== total) this.bar.setTotal(total);
-    this.bar.update(event.done, { title: stepTitle(phase).padEnd(16) });
+    const title = event.waiting ? `${stepTitle(phase)} (waiting for another process)` : stepTitle(phase);
+    this.bar.update(event.done, { title: title.padEnd(16) });
   }
 
   stop(): void {

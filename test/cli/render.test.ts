@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { PublicEntityView, SearchResultPage } from "../../src/cache/types.js";
 import { formatBytes, formatDuration, Output, renderKeyValues, renderTable } from "../../src/cli/output.js";
-import { describeProgress } from "../../src/cli/progress.js";
+import { describeProgress, LineReporter } from "../../src/cli/progress.js";
 import { redactingStream, SecretRedactor } from "../../src/cli/redact.js";
 import { renderEntity, renderSearch } from "../../src/cli/render.js";
 
@@ -56,6 +56,30 @@ describe("output", () => {
     expect(describeProgress({ step: "publicEntities", done: 7, total: null, waiting: true })).toMatch(
       /^Public entities: 7 \(waiting/,
     );
+  });
+});
+
+describe("line progress", () => {
+  it("writes a line per finished step, once when waiting, and a heartbeat during a long step", () => {
+    const sink = new Sink();
+    let now = 0;
+    const reporter = new LineReporter(sink, "dev ", 15_000, () => now);
+    reporter.update({ step: "dataEntities", done: 10, total: 20 });
+    now = 1_000;
+    reporter.update({ step: "dataEntities", done: 20, total: 20, stepDone: true });
+    reporter.update({ step: "labels", done: 0, total: 100, waiting: true });
+    reporter.update({ step: "labels", done: 0, total: 100, waiting: true });
+    now = 20_000;
+    reporter.update({ step: "labels", done: 50, total: 100 });
+    now = 21_000;
+    reporter.update({ step: "labels", done: 60, total: 100 });
+    reporter.stop();
+    expect(sink.text.split("\n").filter(Boolean)).toEqual([
+      "dev Data entities: 20/20 (1.0 s)",
+      "dev Labels: 0/100 (waiting for another process syncing this version) (0 ms)",
+      "dev Labels: 50/100… (19.0 s)",
+      "dev Labels: 60/100 (20.0 s)",
+    ]);
   });
 });
 
