@@ -115,6 +115,8 @@ interface Measured {
   peakRssMb: number;
   counters: EnvironmentCounters;
   limiter: ReturnType<MetadataApiClient["limiterState"]>;
+  /** Highest JS heap in use seen at a progress event (MB): RSS minus this is native memory. */
+  peakHeapMb: number;
   /** Highest RSS seen at a progress event of each step (MB). */
   stepRssMb: Record<string, number>;
 }
@@ -146,9 +148,11 @@ async function measureSync(
   const sync = new SmartSyncManagerV2({ store, source: client, detector, ...tuning });
   let lastLog = 0;
   const stepRssMb: Record<string, number> = {};
+  let peakHeapMb = 0;
   const onProgress = (e: SyncProgressEvent) => {
-    const rssMb = round(process.memoryUsage.rss() / 1048576, 1);
-    stepRssMb[e.step] = Math.max(stepRssMb[e.step] ?? 0, rssMb);
+    const memory = process.memoryUsage();
+    stepRssMb[e.step] = Math.max(stepRssMb[e.step] ?? 0, round(memory.rss / 1048576, 1));
+    peakHeapMb = Math.max(peakHeapMb, round(memory.heapUsed / 1048576, 1));
     const now = performance.now();
     if (now - lastLog < 5000 && !e.stepDone) return;
     lastLog = now;
@@ -167,7 +171,16 @@ async function measureSync(
   const limiter = client.limiterState();
   await client.close();
   const counters = await admin<EnvironmentCounters>(emu, `${envName}/counters`);
-  return { result, wallMs, cpuMs: (used.user + used.system) / 1000, peakRssMb, counters, limiter, stepRssMb };
+  return {
+    result,
+    wallMs,
+    cpuMs: (used.user + used.system) / 1000,
+    peakRssMb,
+    peakHeapMb,
+    counters,
+    limiter,
+    stepRssMb,
+  };
 }
 
 function fileBytes(path: string): number {
@@ -240,6 +253,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       limiterPeak: m.limiter.peakLimit,
       serverMaxInFlight: m.counters.maxInFlight,
       stepRssMb: m.stepRssMb,
+      peakHeapMb: m.peakHeapMb,
     });
     const figures = {
       preset,
