@@ -15,6 +15,7 @@ export type {
   SyncResult,
   SyncStep,
   SyncStrategy,
+  SyncStrategyV2,
   VersionSource,
 } from "./types.js";
 export { SYNC_STEPS } from "./types.js";

@@ -15,6 +15,8 @@ import type { EnvironmentVersionInfo } from "../version/models.js";
  * - `reverify`: download everything again and store only what differs from the stored version.
  */
 export type SyncStrategy = "full" | "entitiesOnly" | "labelsOnly" | "reverify";
+/** The specification's name for `SyncStrategy`. */
+export type SyncStrategyV2 = SyncStrategy;
 
 /** Timed steps of a sync, in order. */
 export type SyncStep = "detect" | "dataEntities" | "publicEntities" | "enumerations" | "labels" | "finalize";
