@@ -5,14 +5,16 @@
  *
  * D365 also throttles on request *rate* (a token bucket), which no concurrency limit bounds when
  * responses are fast. So a 429 also starts pacing: request starts are spaced to half the rate
- * observed over the last second (cut at most once a second), and the rate then recovers by a
- * fixed fraction per second until pacing fades out. Paced requests keep the ones in flight at a
+ * observed over the last seconds (cut at most once a second); it recovers quickly to just under
+ * the throttled rate, then creeps past it. Paced requests keep the ones in flight at a
  * 429 few, and every one of those would otherwise make the server lengthen its Retry-After. A bulk caller therefore runs as fast as the server allows
  * and backs off as soon as it says so.
  */
 
 import { parseRetryAfter } from "./retry.js";
 import { defaultSleep, type Middleware, type Sleep } from "./types.js";
+
+const RATE_WINDOW_MS = 10_000;
 
 export interface LimiterOptions {
   /** Starting concurrency (default 4). */
@@ -76,9 +78,11 @@ export class AdaptiveLimiter {
   private readonly minRate: number;
   private rate = Number.POSITIVE_INFINITY;
   private rateUpdatedAt = 0;
+  /** The rate at the last 429 (what the server would not take). */
+  private rateCeiling = Number.POSITIVE_INFINITY;
   private lastRateCutAt = Number.NEGATIVE_INFINITY;
   private nextStartAt = 0;
-  /** Completion times within the last second (for the observed rate). */
+  /** Completion times within the rate window (for the observed rate). */
   private readonly recent: number[] = [];
   private readonly defaultPauseMs: number;
   private readonly sleep: Sleep;
@@ -206,6 +210,7 @@ export class AdaptiveLimiter {
       if (now - this.lastRateCutAt >= 1000) {
         this.lastRateCutAt = now;
         const current = Math.min(this.currentRate(), this.observedRate());
+        this.rateCeiling = current;
         this.rate = Math.max(this.minRate, current * this.decrease);
         this.rateUpdatedAt = now;
         this.nextStartAt = 0;
@@ -222,7 +227,13 @@ export class AdaptiveLimiter {
     const now = this.now();
     const elapsed = now - this.rateUpdatedAt;
     if (elapsed > 0) {
-      this.rate *= (1 + this.rateRecovery) ** (elapsed / 1000);
+      // Back towards the rate that was throttled quickly (10%/s), then past it slowly (2% of it
+      // per second): a token bucket's ceiling is probably still where it was.
+      const knee = this.rateCeiling * 0.9;
+      let rate = this.rate;
+      if (rate < knee) rate = Math.min(knee, rate * (1 + this.rateRecovery) ** (elapsed / 1000));
+      else rate += this.rateCeiling * 0.02 * (elapsed / 1000);
+      this.rate = rate;
       this.rateUpdatedAt = now;
     }
     // A server quiet for long enough no longer needs pacing.
@@ -233,19 +244,20 @@ export class AdaptiveLimiter {
   private noteCompletion(): void {
     const now = this.now();
     this.recent.push(now);
-    while (this.recent.length > 0 && this.recent[0] <= now - 1000) this.recent.shift();
-    if (this.recent.length > 10_000) this.recent.splice(0, this.recent.length - 10_000);
+    while (this.recent.length > 0 && this.recent[0] <= now - RATE_WINDOW_MS) this.recent.shift();
+    if (this.recent.length > 50_000) this.recent.splice(0, this.recent.length - 50_000);
   }
 
   /**
-   * Successful completions per second over the last second, or over the time since the first of
-   * them when that is shorter (a 429 early in a burst must not read as a low rate).
+   * Successful completions per second over the last ten seconds (long enough to average out a
+   * token bucket's burst and the pause after a 429), or over the time since the first of them when
+   * that is shorter (a 429 early in a burst must not read as a low rate).
    */
   private observedRate(): number {
     const now = this.now();
-    while (this.recent.length > 0 && this.recent[0] <= now - 1000) this.recent.shift();
+    while (this.recent.length > 0 && this.recent[0] <= now - RATE_WINDOW_MS) this.recent.shift();
     if (this.recent.length === 0) return this.minRate;
-    const windowMs = Math.min(1000, Math.max(100, now - this.recent[0]));
+    const windowMs = Math.min(RATE_WINDOW_MS, Math.max(100, now - this.recent[0]));
     return Math.max(this.minRate, (this.recent.length * 1000) / windowMs);
   }
 
