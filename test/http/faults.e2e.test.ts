@@ -112,6 +112,20 @@ describe("service protection", () => {
     // And it used the room it had.
     expect(adaptive.limiter.peakLimit).toBeGreaterThanOrEqual(maxConcurrent);
   });
+  it("survives request-rate (token bucket) throttling and starts pacing", async () => {
+    const { env, client } = await setup();
+    env.setKnobs({
+      throttling: { enabled: true, ratePerSecond: 150, burst: 30, retryAfterSeconds: 1 },
+      latency: { baseMs: 2 },
+    });
+    const { ids, language } = labelIds(env, 300);
+    const labels = await client.getLabels(ids, language, { concurrency: 64 });
+    expect(labels.size).toBe(new Set(ids).size);
+    const server = env.counters();
+    expect(server.throttled).toBeGreaterThan(0);
+    expect(server.throttled / server.requests).toBeLessThan(0.25);
+    expect(client.limiterState().ratePerSecond).not.toBeNull();
+  });
 });
 
 describe("faults", () => {
