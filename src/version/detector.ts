@@ -11,7 +11,7 @@ export interface VersionSourceClient {
   getInstalledModules(): Promise<string[]>;
   getApplicationVersion(): Promise<string | null>;
   getPlatformBuildVersion(): Promise<string | null>;
-  getApplicationBuildVersion(): Promise<string | null>;
+  getApplicationBuildVersion?(): Promise<string | null>;
 }
 
 export interface ModuleVersionDetectorOptions {
@@ -19,6 +19,11 @@ export interface ModuleVersionDetectorOptions {
   ttlMs?: number;
   logger?: Logger;
   now?: () => number;
+  /**
+   * Also call GetApplicationBuildVersion during detection (a fourth request). Off by default so a
+   * detection stays within 3 requests.
+   */
+  includeApplicationBuildVersion?: boolean;
 }
 
 export interface ParsedModuleLines {
@@ -48,12 +53,14 @@ export class ModuleVersionDetector {
   private cached: { info: EnvironmentVersionInfo; at: number } | undefined;
   private inflight: Promise<EnvironmentVersionInfo> | undefined;
   private skippedLines = 0;
+  private readonly includeApplicationBuildVersion: boolean;
 
   constructor(client: VersionSourceClient, options: ModuleVersionDetectorOptions = {}) {
     this.client = client;
     this.ttlMs = options.ttlMs ?? 300_000;
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
+    this.includeApplicationBuildVersion = options.includeApplicationBuildVersion ?? false;
   }
 
   /** Lines of the last live detection that could not be parsed (and were left out). */
@@ -86,13 +93,19 @@ export class ModuleVersionDetector {
         this.logger.warn({ err: describeError(error) }, `${what} unavailable; continuing without it`);
         return null;
       });
-    const [lines, applicationVersion, applicationBuildVersion, platformVersion] = await Promise.all([
+    // Three requests in parallel: the budget of a shared-environment sync is 3 requests in total,
+    // so the application *build* version is only asked for when the caller opted in.
+    const [lines, applicationVersion, platformVersion, applicationBuildVersion] = await Promise.all([
       this.client.getInstalledModules().catch((error: unknown) => {
         throw detectionError(error);
       }),
       optional("GetApplicationVersion", () => this.client.getApplicationVersion()),
-      optional("GetApplicationBuildVersion", () => this.client.getApplicationBuildVersion()),
       optional("GetPlatformBuildVersion", () => this.client.getPlatformBuildVersion()),
+      this.includeApplicationBuildVersion && this.client.getApplicationBuildVersion
+        ? optional("GetApplicationBuildVersion", () =>
+            (this.client.getApplicationBuildVersion as () => Promise<string | null>).call(this.client),
+          )
+        : null,
     ]);
     if (!Array.isArray(lines) || lines.length === 0) {
       throw new VersionDetectionError(

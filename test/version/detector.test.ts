@@ -32,14 +32,13 @@ function fakeClient(overrides: Partial<Record<keyof VersionSourceClient, () => P
 }
 
 describe("ModuleVersionDetector", () => {
-  it("detects from one GetInstalledModules call with the other versions fetched in parallel", async () => {
+  it("detects from one GetInstalledModules call with the application and platform versions fetched in parallel (3 requests)", async () => {
     const fake = fakeClient();
     const detector = new ModuleVersionDetector(fake.client);
     const pending = detector.getEnvironmentVersion();
     await new Promise((r) => setImmediate(r));
-    // All four started before GetInstalledModules answered.
+    // All three started before GetInstalledModules answered; the build version is not asked for.
     expect(fake.started.sort()).toEqual([
-      "getApplicationBuildVersion",
       "getApplicationVersion",
       "getInstalledModules",
       "getPlatformBuildVersion",
@@ -50,9 +49,25 @@ describe("ModuleVersionDetector", () => {
     expect(info.modules[2].displayName).toBe("Contoso | Tools (ISV)");
     expect(info.modulesHash).toBe(computeModulesHash(LINES.map((l) => ModuleVersionInfo.parseFromString(l))));
     expect(info.applicationVersion).toBe("10.0.43");
-    expect(info.applicationBuildVersion).toBe("10.0.2177.37");
+    expect(info.applicationBuildVersion).toBeNull();
     expect(info.platformVersion).toBe("7.0.7521.60");
+    expect(fake.calls).toHaveLength(3);
     expect(fake.calls.filter((c) => c === "getInstalledModules")).toHaveLength(1);
+  });
+
+  it("also fetches the application build version in parallel when asked to", async () => {
+    const fake = fakeClient();
+    const detector = new ModuleVersionDetector(fake.client, { includeApplicationBuildVersion: true });
+    const pending = detector.getEnvironmentVersion();
+    await new Promise((r) => setImmediate(r));
+    expect(fake.started.sort()).toEqual([
+      "getApplicationBuildVersion",
+      "getApplicationVersion",
+      "getInstalledModules",
+      "getPlatformBuildVersion",
+    ]);
+    fake.release();
+    expect((await pending).applicationBuildVersion).toBe("10.0.2177.37");
   });
 
   it("caches for the TTL, bypasses with useCache=false, and clearCache forgets", async () => {
