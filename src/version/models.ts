@@ -105,11 +105,18 @@ export function computeModulesHash(
   modules: readonly Pick<ModuleVersionInfo, "moduleId" | "version">[],
 ): string {
   if (modules.length === 0) return createHash("sha256").update("empty").digest("hex");
-  const sorted = [...modules].sort((a, b) =>
-    a.moduleId < b.moduleId ? -1 : a.moduleId > b.moduleId ? 1 : 0,
+  // Module id first, as the specification sorts; the version breaks ties because one module can ship
+  // several models (ApplicationSuite ships ApplicationSuite and Foundation): without a tie-break the
+  // hash would depend on the order the service listed them in.
+  const sorted = [...modules].sort(
+    (a, b) => compareCodeUnits(a.moduleId, b.moduleId) || compareCodeUnits(a.version, b.version),
   );
   const input = sorted.map((m) => `${m.moduleId}:${m.version}`).join("|");
   return createHash("sha256").update(input, "utf8").digest("hex");
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export const VERSION_HASH_LENGTH = 16;

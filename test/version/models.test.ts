@@ -73,6 +73,16 @@ describe("EnvironmentVersionInfo hashes", () => {
     expect(computeModulesHash([...modules].reverse())).toBe(computeModulesHash(modules));
   });
 
+  it("does not depend on the order of two models of one module (ties broken by version)", () => {
+    const suite = ModuleVersionInfo.parseFromString(
+      "Name: ApplicationSuite | Version: 10.0.2177.37 | Module: ApplicationSuite | Publisher: Microsoft Corporation | DisplayName: Application Suite",
+    );
+    const foundation = ModuleVersionInfo.parseFromString(
+      "Name: Foundation | Version: 10.0.2177.36 | Module: ApplicationSuite | Publisher: Microsoft Corporation | DisplayName: Foundation",
+    );
+    expect(computeModulesHash([suite, foundation])).toBe(computeModulesHash([foundation, suite]));
+  });
+
   it("hashes the string 'empty' for no modules", () => {
     expect(new EnvironmentVersionInfo({ modules: [] }).modulesHash).toBe(
       "2e1cfa82b035c26cbbbdae632cea070514eb8b773f616aaeaf668e2f0be8f10d",
