@@ -52,17 +52,36 @@ export interface ResolveOptions {
   onFetchError?: (error: unknown) => void;
 }
 
+/**
+ * Texts already read from the store, per version and language. Label texts of a version never
+ * change once stored (an upgrade is a new version), so a long-lived process (an AI assistant's
+ * server) answers repeated label lookups from memory; a one-shot command pays nothing up front.
+ */
+const MAX_MEMO_ENTRIES_PER_KEY = 200_000;
+
 export class LabelResolver {
   private readonly unknown = new Map<string, Set<string>>();
+  private readonly memo = new Map<string, Map<string, string>>();
   private readonly logger: Logger;
 
   constructor(private readonly options: LabelResolverOptions) {
     this.logger = options.logger ?? silentLogger;
   }
 
-  /** Forgets remembered unknown ids (after a sync, the environment may know them now). */
+  /** Forgets remembered unknown ids and texts (after a sync, the environment may know more). */
   forgetUnknown(): void {
     this.unknown.clear();
+    this.memo.clear();
+  }
+
+  private remember(key: string, texts: Map<string, string>): void {
+    let memo = this.memo.get(key);
+    if (!memo) {
+      memo = new Map();
+      this.memo.set(key, memo);
+    }
+    if (memo.size + texts.size > MAX_MEMO_ENTRIES_PER_KEY) memo.clear();
+    for (const [id, text] of texts) memo.set(id, text);
   }
 
   /**
@@ -79,11 +98,23 @@ export class LabelResolver {
     const unique = [...new Set(ids.filter((id) => typeof id === "string" && id.length > 0))];
     if (unique.length === 0) return new Map();
     const storeLanguage = language.toLowerCase();
-    const found = store.getLabels(versionId, unique, storeLanguage);
+    const unknownKey = `${versionId}\u0000${storeLanguage}`;
+    const memo = this.memo.get(unknownKey);
+    const found = new Map<string, string>();
+    const notInMemory: string[] = [];
+    for (const id of unique) {
+      const text = memo?.get(id);
+      if (text === undefined) notInMemory.push(id);
+      else found.set(id, text);
+    }
+    if (notInMemory.length > 0) {
+      const stored = store.getLabels(versionId, notInMemory, storeLanguage);
+      this.remember(unknownKey, stored);
+      for (const [id, text] of stored) found.set(id, text);
+    }
     counter.localHits += found.size;
     if (found.size === unique.length) return found;
 
-    const unknownKey = `${versionId}\u0000${storeLanguage}`;
     let known = this.unknown.get(unknownKey);
     const misses: string[] = [];
     for (const id of unique) {
@@ -125,7 +156,10 @@ export class LabelResolver {
       found.set(id, text);
       labels.push({ id, language: storeLanguage, value: text });
     }
-    if (labels.length > 0) store.writeLabels(versionId, labels);
+    if (labels.length > 0) {
+      store.writeLabels(versionId, labels);
+      this.remember(unknownKey, new Map(labels.map((l) => [l.id, l.value])));
+    }
     this.logger.debug({ versionId, language, misses: misses.length, fetched: labels.length }, "label misses");
     return found;
   }

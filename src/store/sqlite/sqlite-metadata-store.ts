@@ -180,6 +180,18 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.stmt(sql).all(...params) as T[];
   }
 
+  /** Rows as arrays in column order: about twice as fast as objects for wide rows on hot read paths. */
+  private allRaw(sql: string, ...params: unknown[]): unknown[][] {
+    const key = `raw\u0000${sql}`;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      if (this.closed) throw new CacheError(`Metadata store ${this.location} is closed`);
+      statement = this.db.prepare<unknown[], unknown>(sql).raw(true);
+      this.statements.set(key, statement);
+    }
+    return statement.all(...params) as unknown[][];
+  }
+
   private run(sql: string, ...params: unknown[]): number {
     return this.stmt(sql).run(...params).changes;
   }
@@ -1066,24 +1078,27 @@ export class SqliteMetadataStore implements MetadataStore {
     const properties: EntityProperty[] =
       row.property_count === 0
         ? []
-        : this.all<PropertyRow>(
-            "SELECT * FROM entity_properties WHERE entity_id = ? ORDER BY property_order",
+        : this.allRaw(
+            `SELECT name, type_name, data_type, label_id, is_key, is_mandatory, configuration_enabled, allow_edit,
+               allow_edit_on_create, is_dimension, dimension_relation, is_dynamic_dimension,
+               dimension_legal_entity_property, dimension_type_property
+             FROM entity_properties WHERE entity_id = ? ORDER BY property_order`,
             row.id,
           ).map((p) => ({
-            name: p.name,
-            typeName: p.type_name,
-            dataType: p.data_type,
-            labelId: p.label_id,
-            isKey: p.is_key === 1,
-            isMandatory: p.is_mandatory === 1,
-            configurationEnabled: p.configuration_enabled === 1,
-            allowEdit: p.allow_edit === 1,
-            allowEditOnCreate: p.allow_edit_on_create === 1,
-            isDimension: p.is_dimension === 1,
-            dimensionRelation: p.dimension_relation,
-            isDynamicDimension: p.is_dynamic_dimension === 1,
-            dimensionLegalEntityProperty: p.dimension_legal_entity_property,
-            dimensionTypeProperty: p.dimension_type_property,
+            name: p[0] as string,
+            typeName: p[1] as string,
+            dataType: p[2] as string,
+            labelId: p[3] as string | null,
+            isKey: p[4] === 1,
+            isMandatory: p[5] === 1,
+            configurationEnabled: p[6] === 1,
+            allowEdit: p[7] === 1,
+            allowEditOnCreate: p[8] === 1,
+            isDimension: p[9] === 1,
+            dimensionRelation: p[10] as string | null,
+            isDynamicDimension: p[11] === 1,
+            dimensionLegalEntityProperty: p[12] as string | null,
+            dimensionTypeProperty: p[13] as string | null,
           }));
     const navigationProperties: NavigationProperty[] = [];
     if (row.navigation_count > 0) {
