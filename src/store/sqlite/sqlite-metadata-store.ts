@@ -1547,23 +1547,6 @@ interface PublicEntityRow {
   action_count: number;
 }
 
-interface PropertyRow {
-  name: string;
-  type_name: string;
-  data_type: string;
-  label_id: string | null;
-  is_key: number;
-  is_mandatory: number;
-  configuration_enabled: number;
-  allow_edit: number;
-  allow_edit_on_create: number;
-  is_dimension: number;
-  dimension_relation: string | null;
-  is_dynamic_dimension: number;
-  dimension_legal_entity_property: string | null;
-  dimension_type_property: string | null;
-}
-
 interface ConstraintRow {
   navigation_property_id: number;
   constraint_type: string;
