@@ -19,7 +19,7 @@ export interface EmulatorCliOptions {
   seed?: number;
   port: number;
   releases?: number[];
-  latency?: "realistic" | number;
+  latency?: "realistic" | "strict" | number;
   throttle?: number;
   pageSize?: number;
   faultRate?: number;
@@ -49,8 +49,8 @@ function releaseList(value: string): number[] {
   return value.split(",").map((part) => integer(0)(part));
 }
 
-function latency(value: string): "realistic" | number {
-  if (value === "realistic") return value;
+function latency(value: string): "realistic" | "strict" | number {
+  if (value === "realistic" || value === "strict") return value;
   return integer(0)(value);
 }
 
@@ -69,7 +69,11 @@ function buildCommand(): Command {
       0,
     )
     .option("--releases <steps>", "upgrade step per environment, e.g. 0,0,1", releaseList)
-    .option("--latency <realistic|ms>", "'realistic' (protocol §5.6 profile) or a fixed delay in ms", latency)
+    .option(
+      "--latency <realistic|strict|ms>",
+      "'realistic' (protocol §5.6 profile), 'strict' (plus the historic per-user limits) or a fixed delay in ms",
+      latency,
+    )
     .option("--throttle <maxConcurrent>", "answer 429 above this many requests in flight", integer(1))
     .option("--page-size <n>", "server-driven page size for collections (0 = one page)", integer(0))
     .option("--fault-rate <rate>", "fraction of requests answered 500 or 503 (half each)", fraction)
@@ -116,7 +120,8 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorCliOptions |
 /** Maps parsed CLI options to `startEmulator` options. */
 export function emulatorOptionsFromCli(o: EmulatorCliOptions): EmulatorOptions {
   const knobs: KnobsPatch = {};
-  if (o.latency === "realistic") Object.assign(knobs, realisticKnobs());
+  if (o.latency === "realistic" || o.latency === "strict")
+    Object.assign(knobs, realisticKnobs({ strictUserLimits: o.latency === "strict" }));
   else if (o.latency !== undefined) knobs.latency = { baseMs: o.latency };
   if (o.throttle !== undefined)
     knobs.throttling = { ...knobs.throttling, enabled: true, maxConcurrent: o.throttle };

@@ -44,6 +44,15 @@ describe("knob plumbing", () => {
     expect(((k.latency?.perMbMs ?? 0) * 46) / 1000).toBeGreaterThan(50);
     expect(((k.latency?.perMbMs ?? 0) * 46) / 1000).toBeLessThan(70);
     expect(k.throttling?.enabled).toBe(true);
+    // Resource-based throttling: a concurrency ceiling, no per-user rate quota.
+    expect(k.throttling?.maxConcurrent).toBe(24);
+    expect(k.throttling?.ratePerSecond).toBe(0);
+  });
+
+  it("realisticKnobs with strictUserLimits adds the historic per-user limits (§5.2)", () => {
+    const k = realisticKnobs({ strictUserLimits: true });
+    expect(k.throttling).toMatchObject({ enabled: true, maxConcurrent: 52, ratePerSecond: 20 });
+    expect(k.latency).toEqual(realisticKnobs().latency);
   });
 });
 
