@@ -247,7 +247,15 @@ export function renderComparison(
     lines.push(
       renderTable(
         ["module", nameA, nameB, "change"],
-        m.changed.slice(0, maxRows).map((c) => [c.moduleId, c.fromVersion, c.toVersion, c.direction]),
+        m.changed
+          .slice(0, maxRows)
+          // One module can ship several models (ApplicationSuite ships Foundation too): name the model.
+          .map((c) => [
+            c.name && c.name !== c.moduleId ? `${c.moduleId} (${c.name})` : c.moduleId,
+            c.fromVersion,
+            c.toVersion,
+            c.direction,
+          ]),
       ) + (m.changed.length > maxRows ? `\n… and ${m.changed.length - maxRows} more${moreHint}` : ""),
     );
   }
