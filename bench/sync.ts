@@ -138,13 +138,8 @@ async function measureSync(
     baseUrl: env.baseUrl,
     tokenProvider: { getToken: async () => token },
   });
-  // GetInstalledModules plus the two build-version actions (the sync's three-request budget).
-  const detector = new ModuleVersionDetector({
-    getInstalledModules: () => client.getInstalledModules(),
-    getApplicationVersion: async () => null,
-    getApplicationBuildVersion: () => client.getApplicationBuildVersion(),
-    getPlatformBuildVersion: () => client.getPlatformBuildVersion(),
-  });
+  // GetInstalledModules plus the application and platform versions: the sync's three-request budget.
+  const detector = new ModuleVersionDetector(client);
   const sync = new SmartSyncManagerV2({ store, source: client, detector, ...tuning });
   let lastLog = 0;
   const stepRssMb: Record<string, number> = {};

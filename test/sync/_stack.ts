@@ -32,18 +32,9 @@ export function emulatorCredential(emulator: RunningEmulator): ClientSecretCrede
   return new ClientSecretCredential(tenantId, clientId, clientSecret, emulator.credentialOptions());
 }
 
-/**
- * Version detection with the three requests the sync contract budgets: GetInstalledModules plus
- * the application-build and platform-build actions. (`ModuleVersionDetector` also asks
- * GetApplicationVersion, a fourth request; see the sync report.)
- */
+/** Version detection as the library does it: GetInstalledModules plus two version actions (3 requests). */
 export function threeCallDetector(client: MetadataApiClient): ModuleVersionDetector {
-  return new ModuleVersionDetector({
-    getInstalledModules: () => client.getInstalledModules(),
-    getApplicationVersion: async () => null,
-    getApplicationBuildVersion: () => client.getApplicationBuildVersion(),
-    getPlatformBuildVersion: () => client.getPlatformBuildVersion(),
-  });
+  return new ModuleVersionDetector(client);
 }
 
 export interface SyncStack {

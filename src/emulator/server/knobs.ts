@@ -58,7 +58,8 @@ export function realisticKnobs(options: { strictUserLimits?: boolean } = {}): Kn
       retryAfterGrowth: 2,
       maxRetryAfterSeconds: 120,
       omitRetryAfter: false,
-      randomRate: 0.002,
+      // Resource-based 429s follow load, not chance: random storms are a fault knob for tests.
+      randomRate: 0,
     },
   };
 }
