@@ -3,15 +3,15 @@
  * in its own process (the CLI), a client in this one downloads the collection with identity and
  * with gzip (body discarded), and the server's RSS is sampled from /proc while it serves.
  *
- *   npx tsx test/emulator/server/measure-serve.ts [--preset large] [--rounds 3] [--json]
+ *   npm run bench -- emulator [--preset large] [--rounds 3] [--json]
  *
- * Shaped like a benchmark (`run(args): Promise<BenchResult>`), so it can move to bench/ as is.
+ * Generation time and memory of a preset are measured by `npx tsx test/emulator/model/measure-large.ts`.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Agent, request } from "undici";
-import type { BenchArgs, BenchResult } from "../../../bench/run.js";
+import type { BenchArgs, BenchResult } from "./run.js";
 
 function rssMb(pid: number): number {
   try {
@@ -86,16 +86,4 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   } finally {
     child.kill("SIGTERM");
   }
-}
-
-if (process.argv[1]?.endsWith("measure-serve.ts")) {
-  const flags: Record<string, string | boolean> = {};
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, "");
-    if (argv[i + 1] && !argv[i + 1].startsWith("--")) flags[key] = argv[++i];
-    else flags[key] = true;
-  }
-  const result = await run({ json: flags.json === true, flags, log: (m) => process.stderr.write(`${m}\n`) });
-  process.stdout.write(`${JSON.stringify(result.figures)}\n`);
 }
