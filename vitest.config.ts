@@ -9,5 +9,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // The CI machine has 2 cores; large-preset tests are memory- and CPU-heavy.
     maxWorkers: 2,
+    // CI also writes a machine-readable summary that .ci/run turns into a closing line.
+    reporters: process.env.CI
+      ? ["default", ["json", { outputFile: ".tmp/vitest-results.json" }]]
+      : ["default"],
   },
 });
