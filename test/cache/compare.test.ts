@@ -2,26 +2,9 @@ import { describe, expect, it } from "vitest";
 import { compareDottedVersions, diffModules, diffPublicEntity } from "../../src/cache/compare.js";
 import type { EntityProperty, PublicEntity } from "../../src/metadata/models.js";
 import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+import { entityProperty } from "../_fixtures/models.js";
 
-function property(name: string, overrides: Partial<EntityProperty> = {}): EntityProperty {
-  return {
-    name,
-    typeName: "Edm.String",
-    dataType: "String",
-    labelId: null,
-    isKey: false,
-    isMandatory: false,
-    configurationEnabled: true,
-    allowEdit: true,
-    allowEditOnCreate: true,
-    isDimension: false,
-    dimensionRelation: null,
-    isDynamicDimension: false,
-    dimensionLegalEntityProperty: null,
-    dimensionTypeProperty: null,
-    ...overrides,
-  };
-}
+const property = entityProperty;
 
 function entity(properties: EntityProperty[], overrides: Partial<PublicEntity> = {}): PublicEntity {
   return {

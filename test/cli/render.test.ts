@@ -5,6 +5,7 @@ import { formatBytes, formatDuration, Output, renderKeyValues, renderTable } fro
 import { describeProgress, LineReporter } from "../../src/cli/progress.js";
 import { redactingStream, SecretRedactor } from "../../src/cli/redact.js";
 import { renderEntity, renderSearch } from "../../src/cli/render.js";
+import { entityProperty } from "../_fixtures/models.js";
 
 class Sink extends Writable {
   text = "";
@@ -115,21 +116,12 @@ describe("human views", () => {
 
   it("renders an entity's keys, enum types, navigation and actions", () => {
     const property = {
-      name: "Status",
-      typeName: "Microsoft.Dynamics.DataEntities.NoYes",
-      dataType: "Enum",
-      labelId: "@SYS2",
+      ...entityProperty("Status", {
+        typeName: "Microsoft.Dynamics.DataEntities.NoYes",
+        dataType: "Enum",
+        labelId: "@SYS2",
+      }),
       labelText: "Status",
-      isKey: false,
-      isMandatory: false,
-      configurationEnabled: true,
-      allowEdit: true,
-      allowEditOnCreate: true,
-      isDimension: false,
-      dimensionRelation: null,
-      isDynamicDimension: false,
-      dimensionLegalEntityProperty: null,
-      dimensionTypeProperty: null,
     };
     const entity: PublicEntityView = {
       name: "Thing",

@@ -12,25 +12,11 @@ import { VersionAwareSearchEngine } from "../../src/search/engine.js";
 import { openMetadataStore } from "../../src/store/index.js";
 import type { MetadataStore } from "../../src/store/types.js";
 import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+import { entityProperty } from "../_fixtures/models.js";
 import { HOSTILE_QUERIES } from "./hostile-queries.js";
 
 function property(name: string, labelId: string | null = null): EntityProperty {
-  return {
-    name,
-    typeName: "Edm.String",
-    dataType: "String",
-    labelId,
-    isKey: false,
-    isMandatory: false,
-    configurationEnabled: true,
-    allowEdit: true,
-    allowEditOnCreate: true,
-    isDimension: false,
-    dimensionRelation: null,
-    isDynamicDimension: false,
-    dimensionLegalEntityProperty: null,
-    dimensionTypeProperty: null,
-  };
+  return entityProperty(name, { labelId });
 }
 
 function publicEntity(

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DataEntity, Enumeration, Label, PublicEntity } from "../../src/metadata/models.js";
 import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+import { entityProperty } from "../_fixtures/models.js";
 
 export function makeTempDir(prefix = "d365fo-store-"): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -40,38 +41,18 @@ export function fullPublicEntity(name = "CustomerV3", variant = 0): PublicEntity
     isReadOnly: false,
     configurationEnabled: true,
     properties: [
-      {
-        name: "dataAreaId",
-        typeName: "Edm.String",
-        dataType: "String",
+      entityProperty("dataAreaId", {
         labelId: "@SYS13342",
         isKey: true,
         isMandatory: true,
-        configurationEnabled: true,
         allowEdit: false,
-        allowEditOnCreate: true,
-        isDimension: false,
-        dimensionRelation: null,
-        isDynamicDimension: false,
-        dimensionLegalEntityProperty: null,
-        dimensionTypeProperty: null,
-      },
-      {
-        name: "CustomerAccount",
-        typeName: "Edm.String",
-        dataType: "String",
+      }),
+      entityProperty("CustomerAccount", {
         labelId: "@SYS7149",
         isKey: true,
         isMandatory: true,
-        configurationEnabled: true,
         allowEdit: false,
-        allowEditOnCreate: true,
-        isDimension: false,
-        dimensionRelation: null,
-        isDynamicDimension: false,
-        dimensionLegalEntityProperty: null,
-        dimensionTypeProperty: null,
-      },
+      }),
       {
         name: "DefaultDimensionDisplayValue",
         typeName: "Edm.String",
@@ -88,22 +69,7 @@ export function fullPublicEntity(name = "CustomerV3", variant = 0): PublicEntity
         dimensionLegalEntityProperty: "dataAreaId",
         dimensionTypeProperty: "DimensionType",
       },
-      {
-        name: "CreditLimit",
-        typeName: "Edm.Decimal",
-        dataType: "Real",
-        labelId: "@SYS10000",
-        isKey: false,
-        isMandatory: false,
-        configurationEnabled: true,
-        allowEdit: true,
-        allowEditOnCreate: true,
-        isDimension: false,
-        dimensionRelation: null,
-        isDynamicDimension: false,
-        dimensionLegalEntityProperty: null,
-        dimensionTypeProperty: null,
-      },
+      entityProperty("CreditLimit", { typeName: "Edm.Decimal", dataType: "Real", labelId: "@SYS10000" }),
     ],
     navigationProperties: [
       {

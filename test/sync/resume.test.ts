@@ -12,6 +12,7 @@ import type {
 } from "../../src/metadata/source.js";
 import { SmartSyncManagerV2 } from "../../src/sync/manager.js";
 import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+import { entityProperty } from "../_fixtures/models.js";
 import { openStore, tempDir } from "./_stack.js";
 
 const dirs: ReturnType<typeof tempDir>[] = [];
@@ -40,22 +41,7 @@ function publicEntity(i: number): PublicEntity {
     isReadOnly: false,
     configurationEnabled: true,
     properties: [
-      {
-        name: "Id",
-        typeName: "Edm.String",
-        dataType: "String",
-        labelId: `@Fix:P${i}`,
-        isKey: true,
-        isMandatory: true,
-        configurationEnabled: true,
-        allowEdit: false,
-        allowEditOnCreate: true,
-        isDimension: false,
-        dimensionRelation: null,
-        isDynamicDimension: false,
-        dimensionLegalEntityProperty: null,
-        dimensionTypeProperty: null,
-      },
+      entityProperty("Id", { labelId: `@Fix:P${i}`, isKey: true, isMandatory: true, allowEdit: false }),
     ],
     navigationProperties: [],
     propertyGroups: [],
