@@ -27,7 +27,16 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   const rounds = Number(args.flags.rounds ?? 3);
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "src/emulator/cli.ts", "--preset", preset, "--log-level", "warn"],
+    [
+      "--conditions=d365fo-source",
+      "--import",
+      "tsx",
+      "packages/emulator/src/cli.ts",
+      "--preset",
+      preset,
+      "--log-level",
+      "warn",
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   try {

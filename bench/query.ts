@@ -2,18 +2,21 @@
  * Query latency of the metadata cache on a synced environment: entity by name, search, cached
  * label, and version detection (from the store vs from the environment).
  *
- * `npm run bench -- query [--json] [--preset large] [--samples 2000] [--fresh]`
- * Syncs once (emulator latency 0) into `$TMPDIR/d365fo-bench/query-<preset>`, reused between runs
- * unless `--fresh`.
+ * `npm run bench -- query [--json] [--preset large] [--samples 2000] [--fresh]
+ *  [--backend sqlite|postgres] [--cache-url postgres://…]`
+ * Syncs once (emulator latency 0) into `$TMPDIR/d365fo-bench/query-<preset>` (SQLite) or the
+ * PostgreSQL database at `--cache-url` / `D365FO_CACHE_URL`, reused between runs. `--fresh`
+ * empties the SQLite directory; for PostgreSQL point it at an empty database instead.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
-import { MetadataCacheV2 } from "../src/cache/metadata-cache.js";
-import { startEmulator } from "../src/emulator/index.js";
-import type { PresetName } from "../src/emulator/model/types.js";
-import { splitIdentifier } from "../src/search/query.js";
+import { MetadataCacheV2 } from "../packages/client/src/cache/metadata-cache.js";
+import { splitIdentifier } from "../packages/client/src/search/query.js";
+import { startEmulator } from "../packages/emulator/src/index.js";
+import type { PresetName } from "../packages/emulator/src/model/types.js";
+import { type BenchBackend, withBenchBackend } from "./_backend.js";
 import { round, summarize } from "./_stats.js";
 import type { BenchArgs, BenchResult, BenchRow } from "./run.js";
 
@@ -61,9 +64,14 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-export async function run(args: BenchArgs): Promise<BenchResult> {
+export function run(args: BenchArgs): Promise<BenchResult> {
+  return withBenchBackend(args, (backend) => runWith(args, backend));
+}
+
+async function runWith(args: BenchArgs, chosen: BenchBackend): Promise<BenchResult> {
   const preset = (typeof args.flags.preset === "string" ? args.flags.preset : "large") as PresetName;
   const samples = Number(args.flags.samples ?? 2000);
+  const { backend, cacheUrl } = chosen;
   const dir = join(tmpdir(), "d365fo-bench", `query-${preset}`);
   if (args.flags.fresh === true) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -87,11 +95,13 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     baseUrl: env.baseUrl,
     credential,
     cacheDir: dir,
+    cacheUrl,
     languages: ["en-US"],
   });
   try {
     await cache.initialize();
-    args.log(`query: syncing into ${dir} (reused when already complete)`);
+    const { location } = await cache.store.describe();
+    args.log(`query: syncing into ${backend} ${location} (reused when already complete)`);
     const syncStart = performance.now();
     const sync = await cache.syncIfNeeded({
       onProgress: (e) => {
@@ -101,8 +111,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     const syncMs = performance.now() - syncStart;
     args.log(`query: sync ${sync.outcome} in ${Math.round(syncMs)} ms`);
 
-    const versionId = cache.store.findEnvironment(cache.baseUrl)!.versionId!;
-    const entityNames = cache.store.listPublicEntityNames(versionId);
+    const versionId = (await cache.store.findEnvironment(cache.baseUrl))!.versionId!;
+    const entityNames = await cache.store.listPublicEntityNames(versionId);
     const pick = picker(42);
 
     // Entity by name -------------------------------------------------------------------------
@@ -178,8 +188,11 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     const searchCpu = summarize(searchSamples.cpu);
     const labelCpu = summarize(labelSamples.cpu);
     const [load1] = loadavg();
+    const targets =
+      backend === "postgres" ? { entityP99Ms: 5, searchP99Ms: 20 } : { entityP99Ms: 1, searchP99Ms: 10 };
     const figures = {
       preset,
+      backend,
       syncOutcome: sync.outcome,
       syncMs: round(syncMs, 0),
       publicEntities: entityNames.length,
@@ -193,20 +206,21 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       },
       machine: { cpus: cpus().length, loadAverage1m: round(load1, 2) },
       cacheHitRatio: round(stats.cacheHitRatio, 4),
-      targets: { entityP99Ms: 1, searchP99Ms: 10 },
-      meetsTargets: entity.p99 <= 1 && search.p99 <= 10,
-      meetsTargetsCpu: entityCpu.p99 <= 1 && searchCpu.p99 <= 10,
+      targets,
+      meetsTargets: entity.p99 <= targets.entityP99Ms && search.p99 <= targets.searchP99Ms,
+      // CPU time of this process only: for PostgreSQL the server's work is not in it.
+      meetsTargetsCpu: entityCpu.p99 <= targets.entityP99Ms && searchCpu.p99 <= targets.searchP99Ms,
     };
     const rows: BenchRow[] = [
       {
         metric: "sync",
         value: `${figures.syncMs} ms`,
-        note: `${sync.outcome}, ${entityNames.length} entities`,
+        note: `${sync.outcome}, ${entityNames.length} entities, ${backend}`,
       },
       {
         metric: "getPublicEntity p50 / p99",
         value: `${entity.p50} / ${entity.p99} ms`,
-        note: "target p99 ≤ 1 ms",
+        note: `target p99 ≤ ${targets.entityP99Ms} ms`,
       },
       { metric: "getPublicEntity CPU p50 / p99", value: `${entityCpu.p50} / ${entityCpu.p99} ms` },
       {
@@ -217,7 +231,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       {
         metric: "searchEntities p50 / p99",
         value: `${search.p50} / ${search.p99} ms`,
-        note: "target p99 ≤ 10 ms",
+        note: `target p99 ≤ ${targets.searchP99Ms} ms`,
       },
       { metric: "searchEntities CPU p50 / p99", value: `${searchCpu.p50} / ${searchCpu.p99} ms` },
       { metric: "getLabel (cached) p50 / p99", value: `${label.p50} / ${label.p99} ms` },

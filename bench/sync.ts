@@ -1,13 +1,19 @@
 /**
- * `npm run bench -- sync [--json] [--preset large|medium|tiny] [--latency realistic|zero]
- *  [--throttling on|off] [--skip-upgrade] [--window-size n] [--windows-in-flight n] [--chunk-size n]`
+ * `npm run bench -- sync [--json] [--preset large|medium|tiny] [--latency realistic|strict|zero]
+ *  [--throttling on|off] [--skip-upgrade] [--window-size n] [--windows-in-flight n] [--chunk-size n]
+ *  [--backend sqlite|postgres] [--cache-url postgres://…]`
  *
  * Three syncs into one fresh store, against the emulator running in its own process (so this
  * process's RSS and CPU are the client's alone):
  * - fullSync: environment 1 (base release) from scratch;
  * - sharedEnvSync: environment 2 (same release): must link, not download;
  * - upgradeSync: environment 3 (the first upgrade): a new version sharing unchanged definitions.
- * Defaults: `large`, realistic latency and throttling (the emulator's `realisticKnobs()`).
+ * Defaults: `large`, realistic latency and throttling (the emulator's `realisticKnobs()`; `strict`
+ * adds the historic per-user limits), SQLite
+ * in a temp dir. With `--backend postgres` the store is the database at `--cache-url` (or
+ * `D365FO_CACHE_URL`), which must hold no version yet: the full sync must download everything.
+ * Each sync reports `limitMs` (its lower bound under the knobs, `_limit.ts`), `ratioToLimit` and
+ * `throttled` (429s, seconds paused on Retry-After).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -16,20 +22,30 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Agent, fetch } from "undici";
-import type { EnvironmentCounters, KnobsPatch } from "../src/emulator/api.js";
-import { realisticKnobs } from "../src/emulator/index.js";
-import { MetadataApiClient } from "../src/metadata/client.js";
-import { openMetadataStore } from "../src/store/index.js";
-import type { MetadataStore } from "../src/store/types.js";
-import { SmartSyncManagerV2 } from "../src/sync/manager.js";
-import type { SmartSyncManagerOptions, SyncProgressEvent, SyncResult } from "../src/sync/types.js";
-import { ModuleVersionDetector } from "../src/version/detector.js";
+import { MetadataCacheV2 } from "../packages/client/src/cache/metadata-cache.js";
+import { ConfigurationError, NotSyncedError } from "../packages/client/src/errors.js";
+import { MetadataApiClient } from "../packages/client/src/metadata/client.js";
+import { inspectStore, openMetadataStore } from "../packages/client/src/store/index.js";
+import type { MetadataStore } from "../packages/client/src/store/types.js";
+import { SmartSyncManagerV2 } from "../packages/client/src/sync/manager.js";
+import type {
+  SmartSyncManagerOptions,
+  SyncProgressEvent,
+  SyncResult,
+} from "../packages/client/src/sync/types.js";
+import { ModuleVersionDetector } from "../packages/client/src/version/detector.js";
+import type { EnvironmentCounters, KnobsPatch } from "../packages/emulator/src/api.js";
+import { realisticKnobs } from "../packages/emulator/src/index.js";
+import { type BenchBackend, withBenchBackend } from "./_backend.js";
+import { syncLowerBoundMs } from "./_limit.js";
 import { round, trackPeakRss } from "./_stats.js";
 import type { BenchArgs, BenchResult, BenchRow } from "./run.js";
 
+const ZERO_LATENCY = { baseMs: 0, jitterMs: 0, perMbMs: 0, actionMs: 0, firstRequestMs: 0 };
+
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-interface EmulatorProcess {
+export interface EmulatorProcess {
   child: ChildProcess;
   environments: { name: string; baseUrl: string; release: string }[];
   tokenEndpoint: string;
@@ -39,19 +55,25 @@ interface EmulatorProcess {
   caCertificatePath: string;
 }
 
-async function startEmulatorProcess(preset: string, log: (m: string) => void): Promise<EmulatorProcess> {
+/** The emulator in its own process (`releases`: upgrade step per environment, e.g. "0,0,1"). */
+export async function startEmulatorProcess(
+  preset: string,
+  log: (m: string) => void,
+  releases = "0,0,1",
+): Promise<EmulatorProcess> {
   const child = spawn(
     process.execPath,
     [
+      "--conditions=d365fo-source",
       "--import",
       "tsx",
-      join(ROOT, "src/emulator/cli.ts"),
+      join(ROOT, "packages/emulator/src/cli.ts"),
       "--preset",
       preset,
       "--envs",
-      "3",
+      String(releases.split(",").length),
       "--releases",
-      "0,0,1",
+      releases,
       "--log-level",
       "warn",
     ],
@@ -69,7 +91,7 @@ async function startEmulatorProcess(preset: string, log: (m: string) => void): P
   return { child, ...described };
 }
 
-async function admin<T>(
+export async function admin<T>(
   emu: EmulatorProcess,
   path: string,
   init?: { method: string; body?: unknown },
@@ -85,7 +107,7 @@ async function admin<T>(
 }
 
 /** A client-credentials token from the emulator's Entra-style endpoint (its CA trusted explicitly). */
-async function fetchToken(emu: EmulatorProcess, audience: string): Promise<string> {
+export async function fetchToken(emu: EmulatorProcess, audience: string): Promise<string> {
   const { readFileSync } = await import("node:fs");
   const dispatcher = new Agent({ connect: { ca: readFileSync(emu.caCertificatePath, "utf8") } });
   try {
@@ -119,6 +141,48 @@ interface Measured {
   peakHeapMb: number;
   /** Highest RSS seen at a progress event of each step (MB). */
   stepRssMb: Record<string, number>;
+  /**
+   * From the start of the sync to the first moment `getPublicEntity` and `searchEntities` answered
+   * for the environment (schema first), ms; null when not probed or never before the end.
+   */
+  timeToSchemaMs: number | null;
+}
+
+/** The entity the schema-first probe looks up (every preset has it). */
+const PROBE_ENTITY = "CustomerV3";
+
+/**
+ * Polls, every 25 ms, what a second reader of the store (no network) can answer for the
+ * environment: the time at which a lookup and a search by name first both succeed.
+ */
+function probeSchema(
+  baseUrl: string,
+  store: MetadataStore,
+  started: number,
+): { stop: () => Promise<number | null> } {
+  const reader = new MetadataCacheV2({ baseUrl, store }, {});
+  let answeredAt: number | null = null;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped && answeredAt === null) {
+      try {
+        const entity = await reader.getPublicEntity(PROBE_ENTITY);
+        const hits = entity ? (await reader.searchEntities(PROBE_ENTITY)).hits : [];
+        if (hits.some((h) => h.name === PROBE_ENTITY)) answeredAt = performance.now() - started;
+      } catch (error) {
+        if (!(error instanceof NotSyncedError)) throw error;
+      }
+      if (answeredAt === null) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      await reader.close();
+      return answeredAt === null ? null : Math.round(answeredAt);
+    },
+  };
 }
 
 /** Sync tuning from the command line (`--window-size`, `--windows-in-flight`, `--chunk-size`). */
@@ -130,6 +194,7 @@ async function measureSync(
   store: MetadataStore,
   tuning: Tuning,
   log: (m: string) => void,
+  probe = false,
 ): Promise<Measured> {
   const env = emu.environments.find((e) => e.name === envName)!;
   const token = await fetchToken(emu, env.baseUrl);
@@ -159,8 +224,10 @@ async function measureSync(
   const rss = trackPeakRss(20);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const result = await sync.syncIfNeeded({ onProgress });
+  const schema = probe ? probeSchema(env.baseUrl, store, started) : undefined;
+  const result = await sync.syncIfNeeded({ onProgress }).finally(() => schema?.stop());
   const wallMs = performance.now() - started;
+  const timeToSchemaMs = (await schema?.stop()) ?? null;
   const used = process.cpuUsage(cpu);
   const peakRssMb = rss.stop();
   const limiter = client.limiterState();
@@ -175,6 +242,7 @@ async function measureSync(
     counters,
     limiter,
     stepRssMb,
+    timeToSchemaMs,
   };
 }
 
@@ -190,12 +258,18 @@ function fileBytes(path: string): number {
   return total;
 }
 
-export async function run(args: BenchArgs): Promise<BenchResult> {
+export function run(args: BenchArgs): Promise<BenchResult> {
+  return withBenchBackend(args, (backend) => runWith(args, backend));
+}
+
+async function runWith(args: BenchArgs, chosen: BenchBackend): Promise<BenchResult> {
   const preset = String(args.flags.preset ?? "large");
   const latency = String(args.flags.latency ?? "realistic");
-  const throttling = String(args.flags.throttling ?? (latency === "realistic" ? "on" : "off")) === "on";
+  const { backend, cacheUrl } = chosen;
+  const throttling = String(args.flags.throttling ?? (latency === "zero" ? "off" : "on")) === "on";
   if (!["tiny", "medium", "large"].includes(preset)) throw new Error(`--preset must be tiny|medium|large`);
-  if (!["zero", "realistic"].includes(latency)) throw new Error(`--latency must be zero|realistic`);
+  if (!["zero", "realistic", "strict"].includes(latency))
+    throw new Error(`--latency must be zero|realistic|strict`);
 
   const tuning: Tuning = {};
   for (const [flag, key] of [
@@ -209,26 +283,35 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   const baselineRssMb = round(process.memoryUsage.rss() / 1048576, 1);
   const dir = mkdtempSync(join(tmpdir(), "d365fo-bench-sync-"));
   try {
-    const profile = realisticKnobs();
+    // `strict`: realistic latency with the historic per-user limits (52 in flight, 20 requests/s).
+    const profile = realisticKnobs({ strictUserLimits: latency === "strict" });
     const patch: KnobsPatch = {
-      ...(latency === "realistic" ? { latency: profile.latency } : {}),
+      ...(latency !== "zero" ? { latency: profile.latency } : {}),
       ...(throttling ? { throttling: profile.throttling } : {}),
     };
     for (const env of emu.environments)
       await admin(emu, `${env.name}/knobs`, { method: "PATCH", body: patch });
-    const store = openMetadataStore({ cacheDir: dir });
+    const store = await openMetadataStore({ cacheDir: dir, cacheUrl });
+    const { location } = await store.describe();
+    if ((await store.listVersions()).length > 0) {
+      await store.close();
+      throw new ConfigurationError(
+        `The sync benchmark needs an empty store; ${backend} ${location} already holds versions`,
+      );
+    }
+    args.log(`store: ${backend} ${location}`);
     const [first, second, third] = emu.environments.map((e) => e.name);
 
     args.log(
       `full sync of ${first} (${preset}, latency ${latency}, throttling ${throttling ? "on" : "off"})`,
     );
-    const full = await measureSync(emu, first, store, tuning, args.log);
-    const afterFull = store.getStorageFootprint();
+    const full = await measureSync(emu, first, store, tuning, args.log, true);
+    const afterFull = await store.getStorageFootprint();
 
     args.log(`shared-environment sync of ${second}`);
-    const rowsBefore = store.countMetadataRows();
+    const rowsBefore = await inspectStore(store).countMetadataRows();
     const shared = await measureSync(emu, second, store, tuning, args.log);
-    const sharedRowsWritten = store.countMetadataRows() - rowsBefore;
+    const sharedRowsWritten = (await inspectStore(store).countMetadataRows()) - rowsBefore;
 
     // `--skip-upgrade`: the upgrade sync costs as much as the full one (every label again).
     const skipUpgrade = args.flags["skip-upgrade"] === true;
@@ -237,11 +320,36 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       args.log(`upgrade sync of ${third}`);
       upgrade = await measureSync(emu, third, store, tuning, args.log);
     }
-    const afterUpgrade = store.getStorageFootprint();
-    const versions = store.listVersions().length;
-    store.close();
-    const dbBytes = fileBytes(join(dir, "metadata-v2.db"));
+    const afterUpgrade = await store.getStorageFootprint();
+    const versions = (await store.listVersions()).length;
+    await store.close();
+    // SQLite: the file once closed (WAL checkpointed); a server: the bytes it reports.
+    const dbBytes = backend === "sqlite" ? fileBytes(join(dir, "metadata-v2.db")) : afterUpgrade.totalBytes;
 
+    const knobs = {
+      latency: { ...ZERO_LATENCY, ...(patch.latency ?? {}) },
+      throttling: {
+        enabled: false,
+        maxConcurrent: 0,
+        ratePerSecond: 0,
+        burst: 0,
+        ...(patch.throttling ?? {}),
+      },
+    };
+    const limitFigures = (m: Measured) => {
+      const limitMs = syncLowerBoundMs({
+        ...knobs,
+        requests: m.counters.requests,
+        labelRequests: m.counters.byRoute["metadata.labels"] ?? 0,
+        actionRequests: Object.entries(m.counters.byRoute)
+          .filter(([route]) => route.startsWith("action."))
+          .reduce((n, [, count]) => n + count, 0),
+        bytesReceived: m.result.bytesReceived,
+        windowsInFlight: tuning.windowsInFlight ?? 3,
+        clientMaxConcurrent: 48,
+      });
+      return { limitMs, ratioToLimit: round(m.wallMs / limitMs, 2) };
+    };
     const where = (m: Measured) => ({
       phasesMs: m.result.phases,
       cpuMs: round(m.cpuMs, 0),
@@ -250,6 +358,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       cpuShare: round(m.cpuMs / m.wallMs, 3),
       throttled429: m.counters.throttled,
       limiterPausedMs: round(m.limiter.pausedMs, 0),
+      throttled: { count: m.counters.throttled, pausedSeconds: round(m.limiter.pausedMs / 1000, 1) },
+      ...limitFigures(m),
       limiterPeak: m.limiter.peakLimit,
       serverMaxInFlight: m.counters.maxInFlight,
       stepRssMb: m.stepRssMb,
@@ -257,6 +367,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     });
     const figures = {
       preset,
+      backend,
       latency,
       throttling,
       tuning,
@@ -272,6 +383,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
         labelsFetched: full.result.labelsFetched,
         metadataRowsWritten: full.result.metadataRowsWritten,
         ...where(full),
+        timeToSchemaMs: full.timeToSchemaMs,
       },
       sharedEnvSync: {
         wallMs: round(shared.wallMs, 1),
@@ -300,11 +412,20 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       versions,
     };
     const rows: BenchRow[] = [
-      { metric: "full sync wall", value: `${figures.fullSync.wallMs} ms`, note: `${preset}, ${latency}` },
+      {
+        metric: "full sync wall",
+        value: `${figures.fullSync.wallMs} ms`,
+        note: `${preset}, ${latency}, ${backend}`,
+      },
       {
         metric: "full sync requests",
         value: figures.fullSync.requests,
         note: `${figures.fullSync.labelRequests} labels`,
+      },
+      {
+        metric: "time to schema",
+        value: full.timeToSchemaMs === null ? "-" : `${full.timeToSchemaMs} ms`,
+        note: "lookups and search by name answer (schema first)",
       },
       { metric: "full sync received", value: `${round(figures.fullSync.bytesReceived / 1048576, 1)} MB` },
       { metric: "full sync peak RSS", value: `${figures.fullSync.peakRssMb} MB`, note: "target <= 300" },

@@ -16,9 +16,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { Agent, request } from "undici";
-import { MetadataApiClient } from "../src/metadata/client.js";
-import { parsePublicEntity } from "../src/metadata/parse.js";
-import { ModuleVersionDetector } from "../src/version/detector.js";
+import { MetadataApiClient } from "../packages/client/src/metadata/client.js";
+import { parsePublicEntity } from "../packages/client/src/metadata/parse.js";
+import { ModuleVersionDetector } from "../packages/client/src/version/detector.js";
 import { round, summarize, trackPeakRss } from "./_stats.js";
 import type { BenchArgs, BenchResult } from "./run.js";
 
@@ -35,10 +35,14 @@ async function startEmulatorProcess(
   log: (m: string) => void,
 ): Promise<{ child: ChildProcess; info: EmulatorDescription }> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const cli = join(here, "..", "src", "emulator", "cli.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", cli, "--preset", preset, "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const cli = join(here, "..", "packages", "emulator", "src", "cli.ts");
+  const child = spawn(
+    process.execPath,
+    ["--conditions=d365fo-source", "--import", "tsx", cli, "--preset", preset, "--log-level", "warn"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   log(`starting emulator (preset ${preset}) in child process ${child.pid}`);
   const lines = createInterface({ input: child.stdout! });
   const info = await new Promise<EmulatorDescription>((resolve, reject) => {
@@ -99,10 +103,14 @@ async function measureInChild(
   nodeFlags: string[],
 ): Promise<ChildFigures> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [...nodeFlags, "--expose-gc", "--import", "tsx", self], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, [CHILD_ENV]: JSON.stringify({ mode, info }) },
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, "--expose-gc", "--conditions=d365fo-source", "--import", "tsx", self],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, [CHILD_ENV]: JSON.stringify({ mode, info }) },
+    },
+  );
   let out = "";
   child.stdout!.on("data", (chunk: Buffer) => {
     out += chunk.toString();

@@ -12,14 +12,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MetadataCacheV2 } from "../src/cache/index.js";
-import { formatBytes, formatDuration, renderTable } from "../src/cli/output.js";
-import { createProgressReporter } from "../src/cli/progress.js";
-import { renderComparison, renderEntity, renderSearch, renderStatistics } from "../src/cli/render.js";
-import type { EmulatorEnvironment, RunningEmulator } from "../src/emulator/index.js";
-import { startEmulator } from "../src/emulator/index.js";
-import { silentLogger } from "../src/logging.js";
-import type { SyncResult } from "../src/sync/types.js";
+import { formatBytes, formatDuration, renderTable } from "../packages/cli/src/cli/output.js";
+import { createProgressReporter } from "../packages/cli/src/cli/progress.js";
+import {
+  renderComparison,
+  renderEntity,
+  renderSearch,
+  renderStatistics,
+} from "../packages/cli/src/cli/render.js";
+import { MetadataCacheV2 } from "../packages/client/src/cache/index.js";
+import { silentLogger } from "../packages/client/src/logging.js";
+import type { SyncResult } from "../packages/client/src/sync/types.js";
+import type { EmulatorEnvironment, RunningEmulator } from "../packages/emulator/src/index.js";
+import { startEmulator } from "../packages/emulator/src/index.js";
 
 const PRESET = "medium";
 const ENVIRONMENTS = [
@@ -46,6 +51,8 @@ function cacheFor(emulator: RunningEmulator, env: EmulatorEnvironment, cacheDir:
     authorityHost: emulator.authorityHost,
     credentialOptions: emulator.credentialOptions(),
     cacheDir,
+    // The demo's own temporary SQLite cache, even when D365FO_CACHE_URL points at a team database.
+    cacheUrl: "",
     logger: silentLogger,
   });
 }
@@ -144,7 +151,7 @@ async function main(): Promise<number> {
 
     heading("Sharing statistics");
     const stats = await caches[0].getStatistics();
-    print(renderStatistics(stats, cacheDir));
+    print(renderStatistics(stats, (await caches[0].store.describe()).location));
 
     const dev = caches[0];
     heading("Search: 'customer' (dev)");

@@ -1,5 +1,5 @@
 /** Model builders shared by tests of every layer: one place that knows every field of a model. */
-import type { EntityProperty } from "../../src/metadata/models.js";
+import type { EntityProperty } from "../../packages/client/src/metadata/models.js";
 
 /** A plain editable string property; `overrides` set what a test cares about. */
 export function entityProperty(name: string, overrides: Partial<EntityProperty> = {}): EntityProperty {

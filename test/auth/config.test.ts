@@ -1,8 +1,12 @@
 import { inspect } from "node:util";
 import { ClientSecretCredential, DefaultAzureCredential } from "@azure/identity";
 import { describe, expect, it } from "vitest";
-import { createCredential, normalizeBaseUrl, resolveClientConfig } from "../../src/auth/config.js";
-import { ConfigurationError } from "../../src/errors.js";
+import {
+  createCredential,
+  normalizeBaseUrl,
+  resolveClientConfig,
+} from "../../packages/client/src/auth/config.js";
+import { ConfigurationError } from "../../packages/client/src/errors.js";
 
 const SECRET = "s3cr3t-Value-That-Must-Not-Leak";
 

@@ -8,12 +8,12 @@ import { inspect } from "node:util";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCredential, resolveClientConfig } from "../../src/auth/config.js";
-import type { RunningEmulator } from "../../src/emulator/api.js";
-import { startEmulator } from "../../src/emulator/index.js";
-import { AuthenticationError, D365Error } from "../../src/errors.js";
-import { REDACTED_PATHS } from "../../src/logging.js";
-import { MetadataApiClient } from "../../src/metadata/client.js";
+import { createCredential, resolveClientConfig } from "../../packages/client/src/auth/config.js";
+import { AuthenticationError, D365Error } from "../../packages/client/src/errors.js";
+import { REDACTED_PATHS } from "../../packages/client/src/logging.js";
+import { MetadataApiClient } from "../../packages/client/src/metadata/client.js";
+import type { RunningEmulator } from "../../packages/emulator/src/api.js";
+import { startEmulator } from "../../packages/emulator/src/index.js";
 
 let emulator: RunningEmulator;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { inspect } from "node:util";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { describe, expect, it } from "vitest";
-import { scopeFor, scrubSecrets, TokenProvider } from "../../src/auth/token-provider.js";
-import { AuthenticationError } from "../../src/errors.js";
+import { scopeFor, scrubSecrets, TokenProvider } from "../../packages/client/src/auth/token-provider.js";
+import { AuthenticationError } from "../../packages/client/src/errors.js";
 
 function fakeCredential(lifetimeMs: number, now: () => number) {
   const scopes: string[] = [];

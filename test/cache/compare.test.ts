@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { compareDottedVersions, diffModules, diffPublicEntity } from "../../src/cache/compare.js";
-import type { EntityProperty, PublicEntity } from "../../src/metadata/models.js";
-import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+import {
+  compareDottedVersions,
+  diffModules,
+  diffPublicEntity,
+} from "../../packages/client/src/cache/compare.js";
+import type { EntityProperty, PublicEntity } from "../../packages/client/src/metadata/models.js";
+import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../packages/client/src/version/models.js";
 import { entityProperty } from "../_fixtures/models.js";
 
 const property = entityProperty;

@@ -3,8 +3,8 @@ import {
   cacheConfigFromClientConfig,
   normalizeEnvironmentUrl,
   resolveCacheConfig,
-} from "../../src/cache/config.js";
-import { ConfigurationError } from "../../src/errors.js";
+} from "../../packages/client/src/cache/config.js";
+import { ConfigurationError } from "../../packages/client/src/errors.js";
 
 function configError(fn: () => unknown): ConfigurationError {
   try {
@@ -17,6 +17,31 @@ function configError(fn: () => unknown): ConfigurationError {
 }
 
 describe("resolveCacheConfig", () => {
+  it("accepts a PostgreSQL cacheUrl (or an explicit empty one) and refuses others without echoing them", () => {
+    for (const cacheUrl of [
+      "postgres://team@db.example.com/d365",
+      "postgresql://db.example.com:5433/d365",
+      "",
+    ]) {
+      expect(resolveCacheConfig({ baseUrl: "https://x.example", cacheUrl }).cacheUrl).toBe(cacheUrl);
+    }
+    for (const cacheUrl of [
+      "mysql://u:hunter22@db.example.com/d365",
+      "postgres://u:hunter22@[bad",
+      "/var/db",
+    ]) {
+      const error = configError(() => resolveCacheConfig({ baseUrl: "https://x.example", cacheUrl }));
+      expect(error.message).toContain("cacheUrl must be a PostgreSQL URL");
+      expect(error.message).not.toContain("hunter22");
+    }
+    expect(
+      cacheConfigFromClientConfig({
+        baseUrl: "https://x.example",
+        cacheUrl: "postgres://db.example.com/d365",
+      }).cacheUrl,
+    ).toBe("postgres://db.example.com/d365");
+  });
+
   it("fills defaults and normalises the base URL", () => {
     const config = resolveCacheConfig({ baseUrl: "https://Contoso.Operations.Dynamics.com/" });
     expect(config.baseUrl).toBe("https://contoso.operations.dynamics.com");
@@ -55,7 +80,7 @@ describe("resolveCacheConfig", () => {
 });
 
 describe("cacheConfigFromClientConfig (FOClientConfig compatibility)", () => {
-  it("maps metadataCacheDir and accepts the v2 flags and autoMigrateCache", () => {
+  it("maps metadataCacheDir, accepts the v2 flags and passes autoMigrateCache on", () => {
     const config = cacheConfigFromClientConfig({
       baseUrl: "https://x.example",
       enableMetadataCache: true,
@@ -68,7 +93,7 @@ describe("cacheConfigFromClientConfig (FOClientConfig compatibility)", () => {
     expect(config.cacheDir).toBe("/tmp/cache-here");
     expect(config.languages).toEqual(["en-US", "de-DE"]);
     expect(config).not.toHaveProperty("metadataVersion");
-    expect(config).not.toHaveProperty("autoMigrateCache");
+    expect(config.autoMigrateCache).toBe(true);
   });
 
   it('refuses metadataVersion "v1" with an explanation', () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
-import type { EmulatorOptions, RunningEmulator } from "../../src/emulator/api.js";
-import { startEmulator } from "../../src/emulator/index.js";
+import type { EmulatorOptions, RunningEmulator } from "../../packages/emulator/src/api.js";
+import { startEmulator } from "../../packages/emulator/src/index.js";
 
 export const ZERO_LATENCY = { baseMs: 0, jitterMs: 0, perMbMs: 0, actionMs: 0, firstRequestMs: 0 };
 

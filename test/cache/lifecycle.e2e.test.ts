@@ -1,9 +1,9 @@
 /** The cache's lifecycle on the tiny preset: before any sync, factory configuration, close. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMetadataCache } from "../../src/cache/factory.js";
-import { MetadataCacheV2 } from "../../src/cache/metadata-cache.js";
-import type { RunningEmulator } from "../../src/emulator/api.js";
-import { ConfigurationError, NotSyncedError } from "../../src/errors.js";
+import { createMetadataCache } from "../../packages/client/src/cache/factory.js";
+import { MetadataCacheV2 } from "../../packages/client/src/cache/metadata-cache.js";
+import { ConfigurationError, NotSyncedError } from "../../packages/client/src/errors.js";
+import type { RunningEmulator } from "../../packages/emulator/src/api.js";
 import { emulatorCredential, startTestEmulator, tempDir } from "./helpers.js";
 
 let emulator: RunningEmulator;
@@ -61,7 +61,7 @@ describe("createMetadataCache", () => {
       const result = await cache.syncIfNeeded();
       expect(result.outcome).toBe("synced");
       expect((await cache.getPublicEntity("CustomerV3"))?.labelText).toBe("Customers V3");
-      expect(cache.store.location.startsWith(dir.path)).toBe(true);
+      expect((await cache.store.describe()).location.startsWith(dir.path)).toBe(true);
     } finally {
       await cache.close();
       await cache.close();

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { computeStatistics, hitRatio, storageEfficiency } from "../../src/cache/statistics.js";
-import type { EnvironmentRecord, GlobalVersionRecord } from "../../src/store/types.js";
+import {
+  computeStatistics,
+  hitRatio,
+  storageEfficiency,
+} from "../../packages/client/src/cache/statistics.js";
+import type { EnvironmentRecord, GlobalVersionRecord } from "../../packages/client/src/store/types.js";
 
 const env = (id: number, versionId: number | null, lastSyncAt: Date | null = null): EnvironmentRecord => ({
   id,
@@ -26,6 +30,7 @@ const version = (id: number, status: "pending" | "complete" = "complete"): Globa
   applicationBuildVersion: null,
   platformVersion: null,
   createdByEnvironmentId: null,
+  trust: "verified",
 });
 
 describe("statistics", () => {

@@ -7,13 +7,22 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/index.js";
-import { startEmulator } from "../../src/emulator/index.js";
-import { silentLogger } from "../../src/logging.js";
-import { computeModulesHash } from "../../src/version/models.js";
-import { assertBuilt, type CliRun, cleanEnv, nonEmptyLines, runCli, type SpawnOptions } from "./spawn.js";
+import { silentLogger } from "../../packages/client/src/logging.js";
+import { computeModulesHash } from "../../packages/client/src/version/models.js";
+import type { RunningEmulator } from "../../packages/emulator/src/index.js";
+import { startEmulator } from "../../packages/emulator/src/index.js";
+import {
+  assertBuilt,
+  BIN,
+  type CliRun,
+  cleanEnv,
+  nonEmptyLines,
+  runCli,
+  type SpawnOptions,
+} from "./spawn.js";
 
 const WRONG_SECRET = "wrong~secret~value~1234";
+const DB_PASSWORD = "db~password~5678";
 
 let emulator: RunningEmulator;
 let dir: string;
@@ -292,6 +301,10 @@ describe("d365fo against the emulator", () => {
     const human = await cli(["compare", "dev", "uat"]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/Modules: \d+ added, \d+ removed, \d+ changed/);
+    // Base URLs work as well as profile names, mixed too, and give the same comparison.
+    const byUrl = await json<typeof doc>(["compare", `${emulator.environment("dev").baseUrl}/`, "uat"]);
+    expect(byUrl.modules).toEqual(doc.modules);
+    expect((await cli(["compare", "dev", emulator.environment("dev").baseUrl])).code).toBe(2);
   });
 
   it("cache stats and cleanup describe the shared store", async () => {
@@ -320,7 +333,7 @@ describe("d365fo against the emulator", () => {
       "doctor",
     ]);
     expect(ok.ok).toBe(true);
-    expect(ok.checks.find((c) => c.id === "sqlite-fts5")?.status).toBe("ok");
+    expect(ok.checks.find((c) => c.id === "store")?.status).toBe("ok");
     expect(ok.checks.find((c) => c.id === "profile:dev:auth")?.status).toBe("ok");
     const gone = await fails(["--profile", "gone", "doctor"], 6, "D365_DOCTOR_FAILED");
     expect(gone.stdout).toMatch(/connectivity.*FAIL/);
@@ -336,6 +349,49 @@ describe("d365fo against the emulator", () => {
     // uat reads its secret from $UAT_SECRET, which this run does not set.
     const missing = await fails(["--profile", "uat", "version"], 3, "D365_CONFIG");
     expect(missing.stderr).toContain("$UAT_SECRET");
+  });
+
+  it("a corrupt cache fails with exit 10 and a hint; cache reset removes it and doctor is content again", async () => {
+    const brokenCache = join(dir, "broken-cache");
+    mkdirSync(brokenCache, { recursive: true, mode: 0o700 });
+    writeFileSync(join(brokenCache, "metadata-v2.db"), "not a database at all ".repeat(500));
+    const options = { env: { D365FO_CACHE_DIR: brokenCache } };
+    const broken = await fails(["cache", "stats"], 10, "D365_CACHE_CORRUPT", options);
+    expect(broken.stderr).toContain("d365fo cache reset");
+    const doctor = await cli(["doctor", "--offline", "--json"], options);
+    const checks = JSON.parse(doctor.stdout).checks as { id: string; status: string }[];
+    expect(checks.find((c) => c.id === "store")?.status).toBe("fail");
+    const reset = await json<{ removed: string[] }>(["cache", "reset"], options);
+    expect(reset.removed).toEqual([join(brokenCache, "metadata-v2.db")]);
+    const again = await json<{ checks: { id: string; status: string; detail: string }[] }>(
+      ["doctor", "--offline"],
+      options,
+    );
+    const store = again.checks.find((c) => c.id === "store");
+    expect(store?.status).toBe("ok");
+    expect(store?.detail).toContain("no cache");
+    await fails(["cache", "reset"], 3, "D365_CONFIG", {
+      env: { D365FO_CACHE_DIR: brokenCache, D365FO_CACHE_URL: "postgres://db.example.com/d365" },
+    });
+  });
+
+  it("a cache URL's password is printed nowhere, whether the URL is refused or unreachable", async () => {
+    const refused = await fails(
+      ["--cache-url", `mysql://team:${DB_PASSWORD}@db.example.com/d365`, "cache", "stats"],
+      3,
+      "D365_CONFIG",
+    );
+    expect(refused.stderr).toMatch(/postgres:\/\//);
+    // Nothing listens on the closed port: whichever error the store gives, it fails without the password.
+    const url = `postgres://team:${DB_PASSWORD}@127.0.0.1:${closedPort}/d365`;
+    for (const args of [
+      ["--cache-url", url, "cache", "stats"],
+      ["--cache-url", url, "doctor", "--offline"],
+    ]) {
+      const run = await cli(args, { env: { D365FO_CACHE_URL: url } });
+      expect(run.code, run.stderr).not.toBe(0);
+      expect(run.stdout + run.stderr).not.toContain(DB_PASSWORD);
+    }
   });
 
   it("a wrong client secret exits 4 and the secret appears nowhere", async () => {
@@ -387,14 +443,7 @@ describe("d365fo against the emulator", () => {
       import("node:child_process").then(({ spawn }) => {
         const child = spawn(
           process.execPath,
-          [
-            join(import.meta.dirname, "../../bin/d365fo.js"),
-            "emulator",
-            "--preset",
-            "tiny",
-            "--log-level",
-            "silent",
-          ],
+          [BIN, "emulator", "--preset", "tiny", "--log-level", "silent"],
           { env },
         );
         let stderr = "";
@@ -451,5 +500,6 @@ describe("d365fo against the emulator", () => {
     const all = outputs.join("\n");
     expect(all).not.toContain(emulator.credentials.clientSecret);
     expect(all).not.toContain(WRONG_SECRET);
+    expect(all).not.toContain(DB_PASSWORD);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { cacheConfigFor, isMicrosoftAuthority } from "../../src/cli/context.js";
-import type { ConnectionSettings } from "../../src/cli/settings.js";
-import { silentLogger } from "../../src/logging.js";
+import { cacheConfigFor, isMicrosoftAuthority } from "../../packages/cli/src/cli/context.js";
+import type { ConnectionSettings } from "../../packages/cli/src/cli/settings.js";
+import { silentLogger } from "../../packages/client/src/logging.js";
 
 const base: ConnectionSettings = {
   profileName: "dev",
@@ -40,5 +40,12 @@ describe("cacheConfigFor", () => {
     expect(config.http).toEqual({ timeoutMs: 5000, maxRetries: 0 });
     expect(config.languages).toEqual(["de-DE"]);
     expect(cacheConfigFor(base, {}, silentLogger).http).toBeUndefined();
+  });
+
+  it("passes the cache directory and a --cache-url / D365FO_CACHE_URL on to the cache", () => {
+    const url = "postgres://team:pw@db.example.com/d365";
+    const config = cacheConfigFor({ ...base, cacheDir: "/tmp/c", cacheUrl: url }, {}, silentLogger);
+    expect(config).toMatchObject({ cacheDir: "/tmp/c", cacheUrl: url });
+    expect(cacheConfigFor(base, {}, silentLogger)).not.toHaveProperty("cacheUrl");
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ProfileError, UsageError } from "../../src/cli/errors.js";
+import { ProfileError, UsageError } from "../../packages/cli/src/cli/errors.js";
 import {
   ExitCode,
   effectiveErrorCode,
   exitCodeForError,
   exitCodeForErrorCode,
-} from "../../src/cli/exit-codes.js";
+} from "../../packages/cli/src/cli/exit-codes.js";
 import {
   AbortedError,
   AuthenticationError,
@@ -23,8 +23,8 @@ import {
   ThrottledError,
   TimeoutError,
   VersionDetectionError,
-} from "../../src/errors.js";
-import { ModuleParseError } from "../../src/version/models.js";
+} from "../../packages/client/src/errors.js";
+import { ModuleParseError } from "../../packages/client/src/version/models.js";
 
 describe("exit codes", () => {
   it("maps every error class of src/errors.ts to its documented exit code", () => {

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { main } from "../../src/cli/main.js";
+import { main } from "../../packages/cli/src/cli/main.js";
 
 export interface CapturedRun {
   code: number;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { errorLine } from "../../src/cli/main.js";
-import { NotFoundError } from "../../src/errors.js";
+import { errorLine } from "../../packages/cli/src/cli/main.js";
+import { NotFoundError } from "../../packages/client/src/errors.js";
 import { runInProcess, stderrLines } from "./helpers.js";
 
 let dir: string;

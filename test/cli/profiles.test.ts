@@ -7,7 +7,7 @@ import {
   ProfileStore,
   resolveConfigDir,
   summarizeProfiles,
-} from "../../src/cli/profiles.js";
+} from "../../packages/cli/src/cli/profiles.js";
 
 let dir: string;
 beforeEach(() => {

@@ -1,10 +1,16 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { PublicEntityView, SearchResultPage } from "../../src/cache/types.js";
-import { formatBytes, formatDuration, Output, renderKeyValues, renderTable } from "../../src/cli/output.js";
-import { describeProgress, LineReporter } from "../../src/cli/progress.js";
-import { redactingStream, SecretRedactor } from "../../src/cli/redact.js";
-import { renderEntity, renderSearch } from "../../src/cli/render.js";
+import {
+  formatBytes,
+  formatDuration,
+  Output,
+  renderKeyValues,
+  renderTable,
+} from "../../packages/cli/src/cli/output.js";
+import { describeProgress, LineReporter } from "../../packages/cli/src/cli/progress.js";
+import { redactingStream, redactUrl, SecretRedactor } from "../../packages/cli/src/cli/redact.js";
+import { renderEntity, renderSearch } from "../../packages/cli/src/cli/render.js";
+import type { PublicEntityView, SearchResultPage } from "../../packages/client/src/cache/types.js";
 import { entityProperty } from "../_fixtures/models.js";
 
 class Sink extends Writable {
@@ -50,6 +56,22 @@ describe("output", () => {
     const stream = redactingStream(sink, redactor);
     stream.write("secret=s3cr3t-value Bearer eyJhbGciOiJSUzI1NiJ9.abcdefghijklmnop client_secret=xyz&a=1\n");
     expect(sink.text).toBe("secret=[redacted] Bearer [redacted] client_secret=[redacted]&a=1\n");
+  });
+
+  it("redacts the password of a URL, as written, percent-decoded and wherever it reappears", () => {
+    const redactor = new SecretRedactor();
+    redactor.addUrlPassword("postgres://team:p%40ss-w0rd@db.example.com:5432/d365");
+    expect(redactor.redact("connecting to postgres://team:p%40ss-w0rd@db.example.com:5432/d365")).toBe(
+      "connecting to postgres://team:[redacted]@db.example.com:5432/d365",
+    );
+    expect(redactor.redact('password authentication failed: "p@ss-w0rd"')).toBe(
+      'password authentication failed: "[redacted]"',
+    );
+    // A URL the redactor was never told about still loses its password.
+    expect(redactUrl("postgresql://other:hunter22@10.0.0.5/x and https://example.com/a:b@c")).toBe(
+      "postgresql://other:[redacted]@10.0.0.5/x and https://example.com/a:b@c",
+    );
+    expect(redactUrl("postgres://db.example.com/d365")).toBe("postgres://db.example.com/d365");
   });
 
   it("describes progress per step", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ProfilesFile } from "../../src/cli/profiles.js";
-import { resolveConnectionSettings } from "../../src/cli/settings.js";
+import type { ProfilesFile } from "../../packages/cli/src/cli/profiles.js";
+import { resolveConnectionSettings } from "../../packages/cli/src/cli/settings.js";
 
 const file: ProfilesFile = {
   version: 1,
@@ -22,6 +22,21 @@ const file: ProfilesFile = {
 };
 
 describe("resolveConnectionSettings", () => {
+  it("takes the cache URL from --cache-url, else D365FO_CACHE_URL, for a profile or none", () => {
+    const url = "postgres://team:pw@db.example.com/d365";
+    expect(resolveConnectionSettings(file, { cacheUrl: url }, {}).cacheUrl).toBe(url);
+    expect(resolveConnectionSettings(file, {}, { D365FO_CACHE_URL: url }).cacheUrl).toBe(url);
+    expect(
+      resolveConnectionSettings(file, { cacheUrl: "postgres://other/db" }, { D365FO_CACHE_URL: url })
+        .cacheUrl,
+    ).toBe("postgres://other/db");
+    expect(
+      resolveConnectionSettings(file, { baseUrl: "https://x.example.com" }, { D365FO_CACHE_URL: url })
+        .cacheUrl,
+    ).toBe(url);
+    expect(resolveConnectionSettings(file, {}, {})).not.toHaveProperty("cacheUrl");
+  });
+
   it("uses the default profile when nothing is selected", () => {
     const s = resolveConnectionSettings(file, {}, {});
     expect(s).toMatchObject({

@@ -1,5 +1,5 @@
 /**
- * Runs the real `d365fo` bin (`node bin/d365fo.js`, which loads dist/) in a child process with an
+ * Runs the real `d365fo` bin (`node packages/cli/bin/d365fo.js`, which loads the packages' dist/) in a child process with an
  * isolated environment: temp config and cache directories, the emulator's CA trusted through
  * NODE_EXTRA_CA_CERTS, and none of the caller's D365FO_* / AZURE_* variables.
  */
@@ -9,13 +9,13 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const BIN = join(ROOT, "bin", "d365fo.js");
-export const DIST_MAIN = join(ROOT, "dist", "cli", "main.js");
+export const BIN = join(ROOT, "packages", "cli", "bin", "d365fo.js");
+export const DIST_MAIN = join(ROOT, "packages", "cli", "dist", "cli", "main.js");
 
 export function assertBuilt(): void {
   if (!existsSync(DIST_MAIN)) {
     throw new Error(
-      `${DIST_MAIN} is missing: the CLI tests spawn the built bin. Run 'npx tsc -p tsconfig.build.json' (npm test builds first).`,
+      `${DIST_MAIN} is missing: the CLI tests spawn the built bin. Run 'npm run build' (npm test builds first).`,
     );
   }
 }

@@ -1,8 +1,13 @@
 /** Starting the emulator and a client against it, for end-to-end tests. */
-import type { EmulatorEnvironment, EmulatorOptions, RunningEmulator } from "../../src/emulator/api.js";
-import { startEmulator } from "../../src/emulator/index.js";
-import type { HttpOptions } from "../../src/http/client.js";
-import { MetadataApiClient } from "../../src/metadata/client.js";
+
+import type { HttpOptions } from "../../packages/client/src/http/client.js";
+import { MetadataApiClient } from "../../packages/client/src/metadata/client.js";
+import type {
+  EmulatorEnvironment,
+  EmulatorOptions,
+  RunningEmulator,
+} from "../../packages/emulator/src/api.js";
+import { startEmulator } from "../../packages/emulator/src/index.js";
 
 export async function emulatorWithClient(
   options: EmulatorOptions = {},

@@ -4,16 +4,16 @@ import {
   AbortedError,
   AuthenticationError,
   BadRequestError,
-  ConfigurationError,
   ForbiddenError,
+  InsecureTransportError,
   NetworkError,
   NotFoundError,
   ProtocolError,
   ServerError,
   ThrottledError,
   TimeoutError,
-} from "../../src/errors.js";
-import { HttpClient, type HttpClientOptions } from "../../src/http/client.js";
+} from "../../packages/client/src/errors.js";
+import { HttpClient, type HttpClientOptions } from "../../packages/client/src/http/client.js";
 import { fastRetry, json, startServer, type TestServer } from "./_server.js";
 
 let server: TestServer | undefined;
@@ -106,7 +106,7 @@ describe("HttpClient typed errors", () => {
 
   it("gives ThrottledError with the attempts and last Retry-After when 429s never stop", async () => {
     server = await startServer((_req, res) => json(res, 429, {}, { "retry-after": "1" }));
-    const error = await make({ retry: { ...fastRetry, maxAttempts: 3 } })
+    const error = await make({ retry: { ...fastRetry, maxThrottledAttempts: 3 } })
       .getJson("/x")
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThrottledError);
@@ -226,7 +226,7 @@ describe("HttpClient auth", () => {
 describe("HttpClient security", () => {
   it("refuses plain http to a non-loopback host unless allowed", () => {
     expect(() => new HttpClient({ baseUrl: "http://contoso.operations.dynamics.com" })).toThrow(
-      ConfigurationError,
+      InsecureTransportError,
     );
     const allowed = new HttpClient({ baseUrl: "http://contoso.internal", allowInsecureHttp: true });
     expect(allowed.baseUrl).toBe("http://contoso.internal");

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { NetworkError, ProtocolError } from "../../src/errors.js";
-import { backoffDelay, parseRetryAfter, resolveRetryOptions, retryDecision } from "../../src/http/retry.js";
-import type { HttpRequest, HttpResponse } from "../../src/http/types.js";
+import { NetworkError, ProtocolError } from "../../packages/client/src/errors.js";
+import {
+  backoffDelay,
+  parseRetryAfter,
+  resolveRetryOptions,
+  retryDecision,
+} from "../../packages/client/src/http/retry.js";
+import type { HttpRequest, HttpResponse } from "../../packages/client/src/http/types.js";
 
 const get: HttpRequest = {
   method: "GET",
@@ -57,9 +62,23 @@ describe("retryDecision", () => {
     const d = retryDecision({ response: response(429, { "retry-after": "3600" }) }, get, 1, options);
     expect(d?.delayMs).toBe(300_000);
   });
-  it("backs off from the throttled base when a 429 has no Retry-After", () => {
+  it("backs off from the throttled base when a 429 has no Retry-After, doubling per 429", () => {
     expect(retryDecision({ response: response(429) }, get, 1, options)?.delayMs).toBe(1000);
-    expect(retryDecision({ response: response(429) }, get, 3, options)?.delayMs).toBe(4000);
+    expect(retryDecision({ response: response(429) }, get, 3, options, 2)?.delayMs).toBe(4000);
+    // The step follows the request's 429s, not its other failures.
+    expect(retryDecision({ response: response(429) }, get, 3, options, 0)?.delayMs).toBe(1000);
+  });
+  it("waits about a second every time for a storm's 429 (as the limiter read it)", () => {
+    const storm: HttpResponse = { ...response(429), throttleReading: "background" };
+    expect(retryDecision({ response: storm }, get, 5, options, 4)?.delayMs).toBe(1000);
+    const load: HttpResponse = { ...response(429), throttleReading: "congestion" };
+    expect(retryDecision({ response: load }, get, 5, options, 4)?.delayMs).toBe(16_000);
+  });
+  it("backs off from about a second by default, not ten", () => {
+    const defaults = resolveRetryOptions();
+    expect(defaults.throttledBaseDelayMs).toBe(1_000);
+    const first = retryDecision({ response: response(429) }, get, 1, { ...defaults, random: () => 0.5 });
+    expect(first?.delayMs).toBe(750);
   });
   it("retries a 429 even for an unsafe POST (it was not processed)", () => {
     expect(retryDecision({ response: response(429) }, post, 1, options)).toBeDefined();
@@ -77,7 +96,17 @@ describe("retryDecision", () => {
     expect(retryDecision({ response: response(404) }, get, 1, options)).toBeUndefined();
     expect(retryDecision({ error: new ProtocolError("bad") }, get, 1, options)).toBeUndefined();
   });
-  it("stops after maxAttempts", () => {
-    expect(retryDecision({ response: response(429) }, get, 4, options)).toBeUndefined();
+  it("stops after maxAttempts failures", () => {
+    expect(retryDecision({ response: response(503) }, get, 4, options)).toBeUndefined();
+    expect(retryDecision({ error: new NetworkError("reset") }, get, 4, options)).toBeUndefined();
+  });
+  it("counts 429s against their own budget, not the failures'", () => {
+    // Attempt 10, nine of them 429s: one failure so far, well within maxAttempts (4).
+    expect(retryDecision({ response: response(503) }, get, 10, options, 9)).toBeDefined();
+    // The 20th 429 (the default budget) is the last.
+    expect(retryDecision({ response: response(429) }, get, 19, options, 18)).toBeDefined();
+    expect(retryDecision({ response: response(429) }, get, 20, options, 19)).toBeUndefined();
+    const tight = resolveRetryOptions({ maxThrottledAttempts: 3 });
+    expect(retryDecision({ response: response(429) }, get, 3, tight, 2)).toBeUndefined();
   });
 });

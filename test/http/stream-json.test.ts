@@ -3,7 +3,7 @@ import {
   type CollectionAnnotations,
   CollectionParseError,
   streamCollectionItems,
-} from "../../src/http/stream-json.js";
+} from "../../packages/client/src/http/stream-json.js";
 
 async function* chunked(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = Buffer.from(text);

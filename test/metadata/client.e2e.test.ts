@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmulatorEnvironment, RunningEmulator } from "../../src/emulator/api.js";
-import { VersionDetectionError } from "../../src/errors.js";
-import type { MetadataApiClient } from "../../src/metadata/client.js";
-import { parseDataEntity, parseEnumeration, parsePublicEntity } from "../../src/metadata/parse.js";
-import { ModuleVersionDetector } from "../../src/version/detector.js";
-import { computeModulesHash } from "../../src/version/models.js";
+import { VersionDetectionError } from "../../packages/client/src/errors.js";
+import type { MetadataApiClient } from "../../packages/client/src/metadata/client.js";
+import {
+  parseDataEntity,
+  parseEnumeration,
+  parsePublicEntity,
+} from "../../packages/client/src/metadata/parse.js";
+import { ModuleVersionDetector } from "../../packages/client/src/version/detector.js";
+import { computeModulesHash } from "../../packages/client/src/version/models.js";
+import type { EmulatorEnvironment, RunningEmulator } from "../../packages/emulator/src/api.js";
 import { drain, emulatorWithClient } from "../http/_emulator.js";
 
 let emulator: RunningEmulator;

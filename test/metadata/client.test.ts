@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ProtocolError } from "../../src/errors.js";
-import { MetadataApiClient } from "../../src/metadata/client.js";
+import { ProtocolError } from "../../packages/client/src/errors.js";
+import { MetadataApiClient } from "../../packages/client/src/metadata/client.js";
 import { fastRetry, json, startServer, type TestServer } from "../http/_server.js";
 
 let server: TestServer | undefined;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "../../src/errors.js";
+import { ConfigurationError } from "../../packages/client/src/errors.js";
 import {
   buildDataEntityFilter,
   buildQuery,
   encodePathSegment,
   formatKey,
   stringLiteral,
-} from "../../src/metadata/odata-url.js";
+} from "../../packages/client/src/metadata/odata-url.js";
 
 describe("OData URL builders", () => {
   it("doubles quotes in string literals", () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ProtocolError } from "../../src/errors.js";
+import { ProtocolError } from "../../packages/client/src/errors.js";
 import {
   parseDataEntity,
   parseEnumeration,
   parseLabel,
   parsePublicEntity,
   unwrapActionValue,
-} from "../../src/metadata/parse.js";
+} from "../../packages/client/src/metadata/parse.js";
 
 const customerV3 = {
   "@odata.etag": 'W/"x"',

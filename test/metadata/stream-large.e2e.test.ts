@@ -3,8 +3,8 @@
  * the caller while the body is still arriving, in the unpaged and the paged form.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmulatorEnvironment, RunningEmulator } from "../../src/emulator/api.js";
-import type { MetadataApiClient } from "../../src/metadata/client.js";
+import type { MetadataApiClient } from "../../packages/client/src/metadata/client.js";
+import type { EmulatorEnvironment, RunningEmulator } from "../../packages/emulator/src/api.js";
 import { emulatorWithClient } from "../http/_emulator.js";
 
 let emulator: RunningEmulator;

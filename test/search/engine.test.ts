@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigurationError } from "../../src/errors.js";
-import type { DataEntity, EntityProperty, PublicEntity } from "../../src/metadata/models.js";
-import { VersionAwareSearchEngine } from "../../src/search/engine.js";
-import { openMetadataStore } from "../../src/store/index.js";
-import type { MetadataStore } from "../../src/store/types.js";
-import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+import { ConfigurationError } from "../../packages/client/src/errors.js";
+import type { DataEntity, EntityProperty, PublicEntity } from "../../packages/client/src/metadata/models.js";
+import { VersionAwareSearchEngine } from "../../packages/client/src/search/engine.js";
+import { openMetadataStore } from "../../packages/client/src/store/index.js";
+import type { MetadataStore } from "../../packages/client/src/store/types.js";
+import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../packages/client/src/version/models.js";
 import { entityProperty } from "../_fixtures/models.js";
 import { HOSTILE_QUERIES } from "./hostile-queries.js";
 
@@ -77,23 +77,23 @@ let engine: VersionAwareSearchEngine;
 let v1: number;
 let v2: number;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "d365fo-search-"));
-  store = openMetadataStore({ cacheDir: dir });
+  store = await openMetadataStore({ cacheDir: dir, cacheUrl: "" });
   engine = new VersionAwareSearchEngine(store);
-  const write = (tag: string, entities: PublicEntity[], data: DataEntity[]) => {
-    const { version } = store.getOrCreateVersion(versionOf(tag), null);
-    store.writePublicEntities(version.id, entities);
-    store.writeDataEntities(version.id, data);
-    store.writeEnumerations(version.id, []);
-    store.writeLabels(version.id, [
+  const write = async (tag: string, entities: PublicEntity[], data: DataEntity[]) => {
+    const { version } = await store.getOrCreateVersion(versionOf(tag), null);
+    await store.writePublicEntities(version.id, entities);
+    await store.writeDataEntities(version.id, data);
+    await store.writeEnumerations(version.id, []);
+    await store.writeLabels(version.id, [
       { id: "@AR:Customers", language: "en-us", value: "Customers V3" },
       { id: "@AR:Groups", language: "en-us", value: "Customer groups" },
       { id: "@AR:Quote", language: "en-us", value: "Sales quotations" },
       { id: "@SYS7149", language: "en-us", value: "Customer account" },
       { id: "@AP:Vendors", language: "en-us", value: "Vendors" },
     ]);
-    store.completeVersion(version.id);
+    await store.completeVersion(version.id);
     return version.id;
   };
   const common = [
@@ -107,20 +107,24 @@ beforeAll(() => {
     dataEntity("SalesQuotationHeaderEntity", "SalesQuotationHeader", "Document"),
     dataEntity("CustStagingEntity", null, "Transaction"),
   ];
-  v1 = write("1.0", common, data);
-  v2 = write("2.0", [...common, publicEntity("VendorV2", "@AP:Vendors", [property("VendorAccount")])], data);
+  v1 = await write("1.0", common, data);
+  v2 = await write(
+    "2.0",
+    [...common, publicEntity("VendorV2", "@AP:Vendors", [property("VendorAccount")])],
+    data,
+  );
 });
 
-afterAll(() => {
-  store?.close();
+afterAll(async () => {
+  await store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe("ranking and reasons", () => {
-  it("puts the exact name first, then name prefixes", () => {
-    const result = engine.search(v1, "CustomerV3", { kinds: ["publicEntity", "dataEntity"] });
+  it("puts the exact name first, then name prefixes", async () => {
+    const result = await engine.search(v1, "CustomerV3", { kinds: ["publicEntity", "dataEntity"] });
     expect(result.hits[0]).toMatchObject({ name: "CustomerV3", tier: 0, reason: "exact name" });
-    const prefix = engine.search(v1, "customerg", { kinds: ["publicEntity"] });
+    const prefix = await engine.search(v1, "customerg", { kinds: ["publicEntity"] });
     expect(prefix.hits[0]).toMatchObject({
       name: "CustomerGroup",
       tier: 1,
@@ -128,8 +132,8 @@ describe("ranking and reasons", () => {
     });
   });
 
-  it("orders tiers ascending", () => {
-    const result = engine.search(v1, "customer", {
+  it("orders tiers ascending", async () => {
+    const result = await engine.search(v1, "customer", {
       kinds: ["publicEntity", "dataEntity", "property"],
       limit: 100,
     });
@@ -138,14 +142,14 @@ describe("ranking and reasons", () => {
     expect(result.hits.length).toBeGreaterThan(2);
   });
 
-  it("explains label matches with the label text", () => {
-    const result = engine.search(v1, "quotations", { kinds: ["publicEntity"] });
+  it("explains label matches with the label text", async () => {
+    const result = await engine.search(v1, "quotations", { kinds: ["publicEntity"] });
     const hit = result.hits.find((h) => h.name === "SalesQuotationHeader");
     expect(hit?.reason).toBe("label: 'Sales quotations'");
   });
 
-  it("finds PascalCase properties from separate words and names the property", () => {
-    const result = engine.search(v1, "customer account", { kinds: ["property"], limit: 50 });
+  it("finds PascalCase properties from separate words and names the property", async () => {
+    const result = await engine.search(v1, "customer account", { kinds: ["property"], limit: 50 });
     const hit = result.hits.find((h) => h.memberName === "CustomerAccount");
     expect(hit).toBeDefined();
     expect(hit?.name).toBe("CustomerV3");
@@ -154,27 +158,32 @@ describe("ranking and reasons", () => {
 });
 
 describe("scoping, filters and paging", () => {
-  it("only sees the version it is asked about", () => {
-    expect(engine.search(v1, "VendorV2", { kinds: ["publicEntity"] }).hits).toEqual([]);
-    expect(engine.search(v2, "VendorV2", { kinds: ["publicEntity"] }).hits[0]?.name).toBe("VendorV2");
+  it("only sees the version it is asked about", async () => {
+    expect((await engine.search(v1, "VendorV2", { kinds: ["publicEntity"] })).hits).toEqual([]);
+    expect((await engine.search(v2, "VendorV2", { kinds: ["publicEntity"] })).hits[0]?.name).toBe("VendorV2");
   });
 
-  it("filters data entities by category, OData-enabled and read-only", () => {
-    const names = (options: Parameters<VersionAwareSearchEngine["search"]>[2]) =>
-      engine
-        .search(v1, "entity", { kinds: ["dataEntity"], limit: 50, ...options })
-        .hits.map((h) => h.name)
+  it("filters data entities by category, OData-enabled and read-only", async () => {
+    const names = async (options: Parameters<VersionAwareSearchEngine["search"]>[2]) =>
+      (await engine.search(v1, "entity", { kinds: ["dataEntity"], limit: 50, ...options })).hits
+        .map((h) => h.name)
         .sort();
-    expect(names({ entityCategory: "Master" })).toEqual(["CustCustomerV3Entity"]);
-    expect(names({ dataServiceEnabled: false })).toEqual(["CustStagingEntity"]);
-    expect(names({ isReadOnly: true })).toEqual(["CustCustomerGroupEntity"]);
+    expect(await names({ entityCategory: "Master" })).toEqual(["CustCustomerV3Entity"]);
+    expect(await names({ dataServiceEnabled: false })).toEqual(["CustStagingEntity"]);
+    expect(await names({ isReadOnly: true })).toEqual(["CustCustomerGroupEntity"]);
   });
 
-  it("pages with limit and offset over a stable total", () => {
-    const all = engine.search(v1, "cust", { kinds: ["publicEntity", "dataEntity", "property"], limit: 100 });
+  it("pages with limit and offset over a stable total", async () => {
+    const all = await engine.search(v1, "cust", {
+      kinds: ["publicEntity", "dataEntity", "property"],
+      limit: 100,
+    });
     expect(all.total).toBe(all.hits.length);
-    const first = engine.search(v1, "cust", { kinds: ["publicEntity", "dataEntity", "property"], limit: 2 });
-    const second = engine.search(v1, "cust", {
+    const first = await engine.search(v1, "cust", {
+      kinds: ["publicEntity", "dataEntity", "property"],
+      limit: 2,
+    });
+    const second = await engine.search(v1, "cust", {
       kinds: ["publicEntity", "dataEntity", "property"],
       limit: 2,
       offset: 2,
@@ -185,27 +194,29 @@ describe("scoping, filters and paging", () => {
     );
   });
 
-  it("rejects bad options with ConfigurationError", () => {
-    expect(() => engine.search(v1, "x", { limit: 0 })).toThrow(ConfigurationError);
-    expect(() => engine.search(v1, "x", { offset: 1.5 })).toThrow(ConfigurationError);
-    expect(() => engine.search(v1, "x", { kinds: ["table" as never] })).toThrow(ConfigurationError);
+  it("rejects bad options with ConfigurationError", async () => {
+    await expect(engine.search(v1, "x", { limit: 0 })).rejects.toThrow(ConfigurationError);
+    await expect(engine.search(v1, "x", { offset: 1.5 })).rejects.toThrow(ConfigurationError);
+    await expect(engine.search(v1, "x", { kinds: ["table" as never] })).rejects.toThrow(ConfigurationError);
   });
 });
 
 describe("hostile input", () => {
-  it(`answers all ${HOSTILE_QUERIES.length} hostile queries with arrays, never an error`, () => {
+  it(`answers all ${HOSTILE_QUERIES.length} hostile queries with arrays, never an error`, async () => {
     expect(HOSTILE_QUERIES.length).toBeGreaterThanOrEqual(30);
     for (const text of HOSTILE_QUERIES) {
       for (const kinds of [undefined, ["property", "label", "action", "enumMember"] as const]) {
-        const result = engine.search(v1, text, { kinds: kinds ? [...kinds] : undefined });
+        const result = await engine.search(v1, text, { kinds: kinds ? [...kinds] : undefined });
         expect(Array.isArray(result.hits), JSON.stringify(text).slice(0, 40)).toBe(true);
       }
     }
   });
 
-  it("still finds the words inside hostile syntax", () => {
-    expect(engine.search(v1, '"CustomerV3"', { kinds: ["publicEntity"] }).hits[0]?.name).toBe("CustomerV3");
-    expect(engine.search(v1, "(vendor OR customerg*", { kinds: ["publicEntity"] }).terms).toEqual([
+  it("still finds the words inside hostile syntax", async () => {
+    expect((await engine.search(v1, '"CustomerV3"', { kinds: ["publicEntity"] })).hits[0]?.name).toBe(
+      "CustomerV3",
+    );
+    expect((await engine.search(v1, "(vendor OR customerg*", { kinds: ["publicEntity"] })).terms).toEqual([
       "vendor",
       "customerg",
     ]);

@@ -5,8 +5,8 @@ import {
   MAX_TERMS,
   parseSearchText,
   splitIdentifier,
-} from "../../src/search/query.js";
-import type { StoreSearchHit } from "../../src/store/types.js";
+} from "../../packages/client/src/search/query.js";
+import type { StoreSearchHit } from "../../packages/client/src/store/types.js";
 import { HOSTILE_QUERIES } from "./hostile-queries.js";
 
 const PLAIN_TERM = /^[\p{L}\p{M}\p{N}]+$/u;

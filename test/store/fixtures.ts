@@ -2,8 +2,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DataEntity, Enumeration, Label, PublicEntity } from "../../src/metadata/models.js";
-import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+import type {
+  DataEntity,
+  Enumeration,
+  Label,
+  PublicEntity,
+} from "../../packages/client/src/metadata/models.js";
+import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../packages/client/src/version/models.js";
 import { entityProperty } from "../_fixtures/models.js";
 
 export function makeTempDir(prefix = "d365fo-store-"): { dir: string; cleanup: () => void } {

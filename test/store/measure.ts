@@ -2,15 +2,16 @@
  * Measurement script (not a test): `npx tsx test/store/measure.ts [medium|large]` loads a release
  * and its first upgrade into a fresh store and prints growth, size, write and read timings.
  */
-import { generateRelease } from "../../src/emulator/model/index.js";
-import type { PresetName } from "../../src/emulator/model/types.js";
-import { openMetadataStore } from "../../src/store/index.js";
+
+import { openMetadataStore } from "../../packages/client/src/store/index.js";
+import { generateRelease } from "../../packages/emulator/src/model/index.js";
+import type { PresetName } from "../../packages/emulator/src/model/types.js";
 import { makeTempDir } from "./fixtures.js";
 import { loadRelease, releaseModels } from "./release-loader.js";
 
 const preset = (process.argv[2] ?? "medium") as PresetName;
 const temp = makeTempDir("d365fo-measure-");
-const store = openMetadataStore({ cacheDir: temp.dir });
+const store = await openMetadataStore({ cacheDir: temp.dir });
 const log = (...args: unknown[]) => console.log(...args);
 
 function percentile(values: number[], p: number): number {
@@ -24,22 +25,22 @@ try {
   log(
     `${preset}: ${r0.publicEntities.length} public entities, ${r0.publicEntities.reduce((s, e) => s + e.properties.length, 0)} properties, ${r0.labels.length} labels`,
   );
-  const first = loadRelease(store, r0);
-  const f0 = store.getStorageFootprint();
+  const first = await loadRelease(store, r0);
+  const f0 = await store.getStorageFootprint();
   log("release 0 write ms", first.timings, "rows", first.rowsWritten, "footprint", f0);
-  const second = loadRelease(store, r1);
-  const f1 = store.getStorageFootprint();
+  const second = await loadRelease(store, r1);
+  const f1 = await store.getStorageFootprint();
   log("upgrade write ms", second.timings, "rows", second.rowsWritten, "footprint", f1);
   log(
     `growth: metadata ${(((f1.metadataBytes - f0.metadataBytes) / f0.metadataBytes) * 100).toFixed(2)} %, file ${(((f1.totalBytes - f0.totalBytes) / f0.totalBytes) * 100).toFixed(2)} %`,
   );
   const v = second.versionId;
-  const names = store.listPublicEntityNames(v);
+  const names = await store.listPublicEntityNames(v);
   const times: number[] = [];
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < names.length; i += 3) {
       const t = performance.now();
-      store.getPublicEntity(v, names[i]);
+      await store.getPublicEntity(v, names[i]);
       times.push(performance.now() - t);
     }
   }
@@ -63,28 +64,33 @@ try {
     let total = 0;
     for (let i = 0; i < 30; i++) {
       const t = performance.now();
-      total = store.search({
-        versionId: v,
-        terms,
-        prefixLastTerm,
-        language: "en-us",
-        limit: 20,
-        offset: 0,
-      }).total;
+      total = (
+        await store.search({
+          versionId: v,
+          terms,
+          prefixLastTerm,
+          language: "en-us",
+          limit: 20,
+          offset: 0,
+        })
+      ).total;
       samples.push(performance.now() - t);
     }
     log(
       `search ${JSON.stringify(terms)}${prefixLastTerm ? "*" : ""} total ${total} p50 ${percentile(samples, 50).toFixed(2)} ms p99 ${percentile(samples, 99).toFixed(2)} ms`,
     );
   }
-  const labelIds = store.listReferencedLabelIds(v);
+  const labelIds = await store.listReferencedLabelIds(v);
   const t = performance.now();
-  const labels = store.getLabels(v, labelIds, "en-us");
+  const labels = await store.getLabels(v, labelIds, "en-us");
   log(`getLabels ${labelIds.length} ids -> ${labels.size} in ${(performance.now() - t).toFixed(1)} ms`);
   const th = performance.now();
-  store.getContentHash(v);
-  log(`getContentHash ${(performance.now() - th).toFixed(1)} ms; integrity`, store.checkIntegrity().ok);
+  await store.getContentHash(v);
+  log(
+    `getContentHash ${(performance.now() - th).toFixed(1)} ms; integrity`,
+    (await store.checkIntegrity()).ok,
+  );
 } finally {
-  store.close();
+  await store.close();
   temp.cleanup();
 }

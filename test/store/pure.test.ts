@@ -4,13 +4,15 @@ import {
   hashDataEntity,
   hashEnumeration,
   hashPublicEntity,
-} from "../../src/store/content-hash.js";
+} from "../../packages/client/src/store/content-hash.js";
 import {
-  buildFtsMatch,
+  identifierIndexWords,
+  identifierWordList,
   meaningfulTerms,
   nameKey,
   splitIdentifierWords,
-} from "../../src/store/search-terms.js";
+} from "../../packages/client/src/store/search-terms.js";
+import { buildFtsMatch } from "../../packages/client/src/store/sqlite/search.js";
 import { dataEntity, enumeration, fullPublicEntity } from "./fixtures.js";
 
 describe("content hashes", () => {
@@ -97,11 +99,21 @@ describe("search terms", () => {
 
   it("split identifiers into words", () => {
     expect(splitIdentifierWords("CustomerAccount")).toBe("Customer Account");
-    expect(splitIdentifierWords("CustInvoiceJourV2")).toBe("Cust Invoice Jour V 2");
+    expect(splitIdentifierWords("CustInvoiceJourV2")).toBe("Cust Invoice Jour V2");
+    expect(identifierWordList("SalesOrderHeaderV2")).toEqual(["Sales", "Order", "Header", "V2"]);
+    expect(identifierWordList("CustCustomerV3Entity")).toEqual(["Cust", "Customer", "V3", "Entity"]);
+    expect(identifierWordList("VATNumber")).toEqual(["VAT", "Number"]);
     expect(splitIdentifierWords("HTTPStatusCode")).toBe("HTTP Status Code");
     expect(splitIdentifierWords("dataAreaId")).toBe("data Area Id");
     expect(splitIdentifierWords("sales_order")).toBe("sales order");
     expect(splitIdentifierWords("Simple")).toBe("");
+  });
+
+  it("index words add the letter and digit parts of a mixed word", () => {
+    expect(identifierIndexWords("SalesOrderHeaderV2")).toBe("Sales Order Header V2 V 2");
+    expect(identifierIndexWords("TotalAmount17")).toBe("Total Amount17 Amount 17");
+    expect(identifierIndexWords("Dimension1")).toBe("Dimension1 Dimension 1");
+    expect(identifierIndexWords("Simple")).toBe("");
   });
 
   it("name key concatenates terms for exact and prefix tiers", () => {
@@ -113,8 +125,10 @@ describe("search terms", () => {
 
 describe("search ranking helpers", () => {
   it("topHits equals a full sort's prefix, for heap and sort paths", async () => {
-    const { topHits } = await import("../../src/store/sqlite/search.js");
-    const { searchRowId, decodeSearchRowId } = await import("../../src/store/sqlite/schema.js");
+    const { topHits } = await import("../../packages/client/src/store/sqlite/search-scope.js");
+    const { searchRowId, decodeSearchRowId } = await import(
+      "../../packages/client/src/store/sqlite/search-index.js"
+    );
     let seed = 7;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;

@@ -1,9 +1,19 @@
 /** Loads an emulator release into a store through the HTTP engineer's parsers (wire → models). */
-import type { EmulatorRelease } from "../../src/emulator/model/types.js";
-import type { DataEntity, Enumeration, Label, PublicEntity } from "../../src/metadata/models.js";
-import { parseDataEntity, parseEnumeration, parsePublicEntity } from "../../src/metadata/parse.js";
-import type { MetadataStore } from "../../src/store/types.js";
-import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+
+import type {
+  DataEntity,
+  Enumeration,
+  Label,
+  PublicEntity,
+} from "../../packages/client/src/metadata/models.js";
+import {
+  parseDataEntity,
+  parseEnumeration,
+  parsePublicEntity,
+} from "../../packages/client/src/metadata/parse.js";
+import type { MetadataStore } from "../../packages/client/src/store/types.js";
+import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../packages/client/src/version/models.js";
+import type { EmulatorRelease } from "../../packages/emulator/src/model/types.js";
 
 export interface ReleaseModels {
   info: EnvironmentVersionInfo;
@@ -33,8 +43,8 @@ export function releaseModels(release: EmulatorRelease): ReleaseModels {
 }
 
 /** Writes a release as a sync would (chunks of `chunk` items per transaction) and completes it. */
-export function loadRelease(store: MetadataStore, models: ReleaseModels, chunk = 500) {
-  const { version } = store.getOrCreateVersion(models.info, null);
+export async function loadRelease(store: MetadataStore, models: ReleaseModels, chunk = 500) {
+  const { version } = await store.getOrCreateVersion(models.info, null);
   const timings: Record<string, number> = {};
   const phases: [string, (items: never[]) => unknown, unknown[]][] = [
     ["dataEntities", (items) => store.writeDataEntities(version.id, items), models.dataEntities],
@@ -46,11 +56,11 @@ export function loadRelease(store: MetadataStore, models: ReleaseModels, chunk =
   for (const [name, write, items] of phases) {
     const started = performance.now();
     for (let i = 0; i < items.length; i += chunk) {
-      const result = write(items.slice(i, i + chunk) as never[]) as { rowsWritten: number };
+      const result = (await write(items.slice(i, i + chunk) as never[])) as { rowsWritten: number };
       rowsWritten += result.rowsWritten;
     }
     timings[name] = performance.now() - started;
   }
-  store.completeVersion(version.id);
+  await store.completeVersion(version.id);
   return { versionId: version.id, rowsWritten, timings };
 }

@@ -1,20 +1,24 @@
 /**
  * Shared set-up for the sync's end-to-end tests: a real emulator on loopback, a real
- * MetadataApiClient with the emulator's Entra credential, a real SQLite store in a temp dir.
+ * MetadataApiClient with the emulator's Entra credential, and a real store (on each backend of
+ * `syncStoreBackends()`, see _backends.ts) named by a temp dir.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientSecretCredential, type TokenCredential } from "@azure/identity";
-import type { EmulatorEnvironment, EmulatorOptions, RunningEmulator } from "../../src/emulator/api.js";
-import { startEmulator } from "../../src/emulator/index.js";
-import type { HttpOptions } from "../../src/http/client.js";
-import { MetadataApiClient } from "../../src/metadata/client.js";
-import { openMetadataStore } from "../../src/store/index.js";
-import type { MetadataStore } from "../../src/store/types.js";
-import { SmartSyncManagerV2 } from "../../src/sync/manager.js";
-import type { SmartSyncManagerOptions } from "../../src/sync/types.js";
-import { ModuleVersionDetector } from "../../src/version/detector.js";
+import type { HttpOptions } from "../../packages/client/src/http/client.js";
+import { MetadataApiClient } from "../../packages/client/src/metadata/client.js";
+import type { MetadataStore } from "../../packages/client/src/store/types.js";
+import { SmartSyncManagerV2 } from "../../packages/client/src/sync/manager.js";
+import type { SmartSyncManagerOptions } from "../../packages/client/src/sync/types.js";
+import { ModuleVersionDetector } from "../../packages/client/src/version/detector.js";
+import type {
+  EmulatorEnvironment,
+  EmulatorOptions,
+  RunningEmulator,
+} from "../../packages/emulator/src/api.js";
+import { startEmulator } from "../../packages/emulator/src/index.js";
 
 export const ZERO_LATENCY = { baseMs: 0, jitterMs: 0, perMbMs: 0, actionMs: 0, firstRequestMs: 0 };
 
@@ -63,8 +67,4 @@ export function createSyncStack(
     ...options,
   });
   return { client, sync, close: () => client.close() };
-}
-
-export function openStore(dir: string): MetadataStore {
-  return openMetadataStore({ cacheDir: dir });
 }

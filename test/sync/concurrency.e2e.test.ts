@@ -2,19 +2,27 @@
  * Two syncs of the same new module set at once (two processes, or two connections): one
  * downloads under the store's lease, the other waits and links, or refuses with `wait: false`;
  * a lease left by a dead process is taken over. Never two global versions for one module set.
+ * On every store backend; on a database server also two processes with different cache
+ * directories (two machines) sharing one store.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { EmulatorEnvironment, RunningEmulator } from "../../src/emulator/api.js";
-import { SyncInProgressError } from "../../src/errors.js";
-import { MetadataApiClient } from "../../src/metadata/client.js";
-import { createLeaseOwner } from "../../src/sync/lease.js";
-import type { SyncResult } from "../../src/sync/types.js";
+import { SyncInProgressError } from "../../packages/client/src/errors.js";
+import { MetadataApiClient } from "../../packages/client/src/metadata/client.js";
+import { createLeaseOwner } from "../../packages/client/src/sync/lease.js";
+import type { SyncResult } from "../../packages/client/src/sync/types.js";
+import type { EmulatorEnvironment, RunningEmulator } from "../../packages/emulator/src/api.js";
+import {
+  openBackendStore,
+  type StoreLocation,
+  type SyncStoreBackend,
+  storeLocationEnv,
+  syncStoreBackends,
+} from "./_backends.js";
 import {
   createSyncStack,
   emulatorCredential,
-  openStore,
   startTestEmulator,
   tempDir,
   threeCallDetector,
@@ -39,7 +47,7 @@ function downloads(env: EmulatorEnvironment): number {
 /** Starts a sync in a child process; `ready` resolves when it is about to sync. */
 function childSync(
   env: EmulatorEnvironment,
-  cacheDir: string,
+  location: StoreLocation,
   token: string,
 ): { ready: Promise<void>; result: Promise<SyncResult> } {
   let onReady: () => void = () => {};
@@ -47,8 +55,8 @@ function childSync(
     onReady = r;
   });
   const result = new Promise<SyncResult>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD], {
-      env: { ...process.env, SYNC_CACHE_DIR: cacheDir, SYNC_BASE_URL: env.baseUrl, SYNC_TOKEN: token },
+    const child = spawn(process.execPath, ["--conditions=d365fo-source", "--import", "tsx", CHILD], {
+      env: { ...process.env, ...storeLocationEnv(location), SYNC_BASE_URL: env.baseUrl, SYNC_TOKEN: token },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -90,16 +98,22 @@ afterAll(async () => {
   for (const dir of dirs) dir.remove();
 });
 
-describe("two syncs of one module set", () => {
-  it("two processes: one downloads, the other waits for it and links", async () => {
-    const dir = newDir();
+describe.each(syncStoreBackends())("two syncs of one module set ($name)", (backend: SyncStoreBackend) => {
+  const open = (dir: string) => openBackendStore(backend, dir);
+
+  /**
+   * One sync in this process and one in a child, of two environments on one module set. The
+   * child's store is `childLocation` (the same store as `dir`, possibly through another cache
+   * directory).
+   */
+  async function syncTwoProcesses(dir: string, childLocation: StoreLocation): Promise<void> {
     const [a, b] = [emulator.environment("A"), emulator.environment("B")];
-    const store = openStore(dir);
+    const store = await open(dir);
     const token = await emulator.issueToken({ audience: b.baseUrl });
     // A little latency so that both syncs overlap for certain.
     for (const env of [a, b]) env.setKnobs({ latency: { baseMs: 10 } });
     const stack = createSyncStack(a, store, emulatorCredential(emulator));
-    const child = childSync(b, dir, token);
+    const child = childSync(b, childLocation, token);
     await child.ready;
     const [inProcess, other] = await Promise.all([stack.sync.syncIfNeeded(), child.result]);
     await stack.close();
@@ -113,17 +127,31 @@ describe("two syncs of one module set", () => {
     expect(waiter.waitedMs).toBeGreaterThan(0);
     // Exactly one of the two environments was downloaded from.
     expect([downloads(a) > 0, downloads(b) > 0].filter(Boolean)).toHaveLength(1);
-    expect(store.listVersions()).toHaveLength(1);
-    expect(store.getVersion(inProcess.versionId)?.referenceCount).toBe(2);
-    expect(store.getSyncLease(inProcess.versionId)).toBeUndefined();
-    expect(store.checkIntegrity().ok).toBe(true);
-    store.close();
+    expect(await store.listVersions()).toHaveLength(1);
+    expect((await store.getVersion(inProcess.versionId))?.referenceCount).toBe(2);
+    expect(await store.getSyncLease(inProcess.versionId)).toBeUndefined();
+    expect((await store.checkIntegrity()).ok).toBe(true);
+    await store.close();
+  }
+
+  it("two processes: one downloads, the other waits for it and links", async () => {
+    const dir = newDir();
+    await syncTwoProcesses(dir, await backend.locate(dir));
   });
+
+  it.runIf(backend.sharedAcrossCacheDirs)(
+    "two machines (separate cache directories, one store): one downloads, the other links",
+    async () => {
+      const dir = newDir();
+      const elsewhere = newDir();
+      await syncTwoProcesses(dir, { ...(await backend.locate(dir)), cacheDir: elsewhere });
+    },
+  );
 
   it("wait: false answers SyncInProgressError while another sync holds the lease", async () => {
     const dir = newDir();
-    const first = openStore(dir);
-    const second = openStore(dir);
+    const first = await open(dir);
+    const second = await open(dir);
     const [a, b] = [emulator.environment("A"), emulator.environment("B")];
     const stackA = createSyncStack(a, first, emulatorCredential(emulator));
     const stackB = createSyncStack(b, second, emulatorCredential(emulator));
@@ -146,57 +174,59 @@ describe("two syncs of one module set", () => {
     const later = await stackB.sync.syncIfNeeded({ wait: false });
     expect(later.outcome).toBe("shared");
     expect(later.versionId).toBe(result.versionId);
-    expect(second.listVersions()).toHaveLength(1);
+    expect(await second.listVersions()).toHaveLength(1);
     await stackA.close();
     await stackB.close();
-    first.close();
-    second.close();
+    await first.close();
+    await second.close();
   });
 
   it("takes over a lease whose owner process is dead, and an expired lease of another host", async () => {
     const c = emulator.environment("C");
     for (const staleOwner of ["dead", "expired"] as const) {
       const dir = newDir();
-      const store = openStore(dir);
+      const store = await open(dir);
       const client = new MetadataApiClient({ baseUrl: c.baseUrl, credential: emulatorCredential(emulator) });
       const info = await threeCallDetector(client).getEnvironmentVersion();
       await client.close();
-      const { version } = store.getOrCreateVersion(info, null);
+      const { version } = await store.getOrCreateVersion(info, null);
       let owner: string;
       if (staleOwner === "dead") {
         const gone = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
         await new Promise((r) => gone.on("exit", r));
         owner = createLeaseOwner(gone.pid!);
         // Valid for ten minutes: only the owner's death allows taking it over.
-        expect(store.tryAcquireSyncLease(version.id, owner, 600_000)).toBe(true);
+        expect(await store.tryAcquireSyncLease(version.id, owner, 600_000)).toBe(true);
       } else {
         owner = createLeaseOwner(4242, "another-host");
-        expect(store.tryAcquireSyncLease(version.id, owner, 300)).toBe(true);
+        expect(await store.tryAcquireSyncLease(version.id, owner, 300)).toBe(true);
       }
       const stack = createSyncStack(c, store, emulatorCredential(emulator), { pollIntervalMs: 50 });
       const result = await stack.sync.syncIfNeeded({ waitTimeoutMs: 60_000 });
       await stack.close();
       expect(result.outcome, staleOwner).toBe("synced");
       expect(result.versionId).toBe(version.id);
-      expect(store.getVersion(version.id)?.status).toBe("complete");
-      expect(store.getSyncLease(version.id)).toBeUndefined();
-      store.close();
+      expect((await store.getVersion(version.id))?.status).toBe("complete");
+      expect(await store.getSyncLease(version.id)).toBeUndefined();
+      await store.close();
     }
   });
 
   it("a live lease of another host is waited for, not taken", async () => {
     const d = emulator.environment("D");
-    const store = openStore(newDir());
+    const store = await open(newDir());
     const client = new MetadataApiClient({ baseUrl: d.baseUrl, credential: emulatorCredential(emulator) });
     const info = await threeCallDetector(client).getEnvironmentVersion();
     await client.close();
-    const { version } = store.getOrCreateVersion(info, null);
-    expect(store.tryAcquireSyncLease(version.id, createLeaseOwner(4242, "another-host"), 600_000)).toBe(true);
+    const { version } = await store.getOrCreateVersion(info, null);
+    expect(await store.tryAcquireSyncLease(version.id, createLeaseOwner(4242, "another-host"), 600_000)).toBe(
+      true,
+    );
     const stack = createSyncStack(d, store, emulatorCredential(emulator), { pollIntervalMs: 20 });
     await expect(stack.sync.syncIfNeeded({ waitTimeoutMs: 200 })).rejects.toBeInstanceOf(SyncInProgressError);
     await stack.close();
-    expect(store.getVersion(version.id)?.status).toBe("pending");
+    expect((await store.getVersion(version.id))?.status).toBe("pending");
     expect(downloads(d)).toBe(0);
-    store.close();
+    await store.close();
   });
 });

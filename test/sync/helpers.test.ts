@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import type { Label, PublicEntity } from "../../src/metadata/models.js";
-import type { CollectionRequestOptions } from "../../src/metadata/source.js";
-import { chunksOf, publicEntityWindows, slices } from "../../src/sync/collections.js";
-import { canonicalJson, sameContent } from "../../src/sync/compare.js";
-import { fetchLabels } from "../../src/sync/labels.js";
-import { createLeaseOwner, isLeaseOwnerDead, parseLeaseOwner } from "../../src/sync/lease.js";
-import { StepRateEstimator } from "../../src/sync/progress.js";
+import type { Label, PublicEntity } from "../../packages/client/src/metadata/models.js";
+import type { CollectionRequestOptions } from "../../packages/client/src/metadata/source.js";
+import { chunksOf, publicEntityWindows, slices } from "../../packages/client/src/sync/collections.js";
+import { canonicalJson, sameContent } from "../../packages/client/src/sync/compare.js";
+import { fetchLabels } from "../../packages/client/src/sync/labels.js";
+import { createLeaseOwner, isLeaseOwnerDead, parseLeaseOwner } from "../../packages/client/src/sync/lease.js";
+import { StepRateEstimator } from "../../packages/client/src/sync/progress.js";
 
 function entity(i: number): PublicEntity {
   return {
@@ -138,7 +138,7 @@ describe("fetchLabels", () => {
     });
     expect(new Set(asked).size).toBe(1000);
     expect(asked.length).toBe(1000);
-    expect(result).toEqual({ fetched: 900, notFound: 100 });
+    expect(result).toEqual({ fetched: 900, notFound: 100, unresolved: [] });
     expect(notFound).toBe(100);
     expect(stored.size).toBe(900);
     expect(stored.get("@L12")).toBe("text @L12");

@@ -1,18 +1,19 @@
 /**
- * A sync in its own process, for the kill test: syncs one environment into a cache directory and
+ * A sync in its own process, for the kill and concurrency tests: syncs one environment into the
+ * store given by SYNC_CACHE_DIR (and SYNC_CACHE_URL for a database server, see _backends.ts) and
  * prints one JSON line per progress event on stdout (`{"progress":…}`), then `{"result":…}` or
  * `{"error":…}`. The parent SIGKILLs it at chosen points. Configuration comes from environment
  * variables (the bearer token too: it must never be written to disk).
  */
-import { MetadataApiClient } from "../../src/metadata/client.js";
-import { openMetadataStore } from "../../src/store/index.js";
-import { SmartSyncManagerV2 } from "../../src/sync/manager.js";
-import { ModuleVersionDetector } from "../../src/version/detector.js";
+import { MetadataApiClient } from "../../packages/client/src/metadata/client.js";
+import { SmartSyncManagerV2 } from "../../packages/client/src/sync/manager.js";
+import { ModuleVersionDetector } from "../../packages/client/src/version/detector.js";
+import { openStoreAt, storeLocationFromEnv } from "./_backends.js";
 
-const cacheDir = process.env.SYNC_CACHE_DIR;
+const location = storeLocationFromEnv(process.env);
 const baseUrl = process.env.SYNC_BASE_URL;
 const token = process.env.SYNC_TOKEN;
-if (!cacheDir || !baseUrl || !token) {
+if (!location || !baseUrl || !token) {
   process.stderr.write("kill-child needs SYNC_CACHE_DIR, SYNC_BASE_URL and SYNC_TOKEN\n");
   process.exit(2);
 }
@@ -20,7 +21,7 @@ const number = (name: string, fallback: number) => Number(process.env[name] ?? f
 
 const line = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
-const store = openMetadataStore({ cacheDir });
+const store = await openStoreAt(location);
 const client = new MetadataApiClient({
   baseUrl,
   tokenProvider: { getToken: async () => token },
@@ -53,5 +54,5 @@ try {
   process.exitCode = 1;
 } finally {
   await client.close();
-  store.close();
+  await store.close();
 }

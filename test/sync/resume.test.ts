@@ -3,17 +3,23 @@
  * (after the HTTP client's own retries) is continued from what is stored, with `$skip`.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { NetworkError } from "../../src/errors.js";
-import type { DataEntity, Enumeration, Label, PublicEntity } from "../../src/metadata/models.js";
+import { NetworkError } from "../../packages/client/src/errors.js";
+import type {
+  DataEntity,
+  Enumeration,
+  Label,
+  PublicEntity,
+} from "../../packages/client/src/metadata/models.js";
 import type {
   CollectionRequestOptions,
   MetadataSource,
   TransferCounters,
-} from "../../src/metadata/source.js";
-import { SmartSyncManagerV2 } from "../../src/sync/manager.js";
-import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+} from "../../packages/client/src/metadata/source.js";
+import { SmartSyncManagerV2 } from "../../packages/client/src/sync/manager.js";
+import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../packages/client/src/version/models.js";
 import { entityProperty } from "../_fixtures/models.js";
-import { openStore, tempDir } from "./_stack.js";
+import { openStoreAt } from "./_backends.js";
+import { tempDir } from "./_stack.js";
 
 const dirs: ReturnType<typeof tempDir>[] = [];
 afterEach(() => {
@@ -104,7 +110,7 @@ describe("step-level resume", () => {
   it("continues a broken stream from the stored count and stores every item exactly once", async () => {
     const dir = tempDir("resume");
     dirs.push(dir);
-    const store = openStore(dir.path);
+    const store = await openStoreAt({ cacheDir: dir.path });
     const n = 130;
     const source = new FlakySource({
       dataEntities: Array.from({ length: n }, (_, i) => dataEntity(i)),
@@ -125,12 +131,12 @@ describe("step-level resume", () => {
     });
     const result = await sync.syncIfNeeded();
     expect(result.outcome).toBe("synced");
-    const counts = store.getCounts(result.versionId);
+    const counts = await store.getCounts(result.versionId);
     expect(counts.dataEntities).toBe(n);
     expect(counts.publicEntities).toBe(n);
     expect(counts.enumerations).toBe(40);
-    expect(store.listPublicEntityNames(result.versionId)).toHaveLength(n);
-    expect(store.listMissingLabelIds(result.versionId, "en-US")).toEqual([]);
+    expect(await store.listPublicEntityNames(result.versionId)).toHaveLength(n);
+    expect(await store.listMissingLabelIds(result.versionId, "en-US")).toEqual([]);
 
     // The retry asked only for what was not stored: `$skip` equals the items stored before the break.
     const de = source.requests.filter((r) => r.collection === "dataEntities");
@@ -140,6 +146,6 @@ describe("step-level resume", () => {
     // The broken window (50..74) is asked again from what is stored; nothing before it.
     expect(pe.map((r) => r.skip ?? 0)).toEqual([0, 25, 50, 50, 75, 100, 125]);
     expect(pe.every((r) => r.top === 25)).toBe(true);
-    store.close();
+    await store.close();
   });
 });

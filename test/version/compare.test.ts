@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions } from "../../src/version/compare.js";
-import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../src/version/models.js";
+import { compareVersions } from "../../packages/client/src/version/compare.js";
+import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../packages/client/src/version/models.js";
 
 const m = (id: string, version: string, name = id) =>
   new ModuleVersionInfo({

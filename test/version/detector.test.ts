@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ForbiddenError, ServerError, VersionDetectionError } from "../../src/errors.js";
-import { ModuleVersionDetector, type VersionSourceClient } from "../../src/version/detector.js";
-import { computeModulesHash, ModuleVersionInfo } from "../../src/version/models.js";
+import { ForbiddenError, ServerError, VersionDetectionError } from "../../packages/client/src/errors.js";
+import {
+  ModuleVersionDetector,
+  type VersionSourceClient,
+} from "../../packages/client/src/version/detector.js";
+import { computeModulesHash, ModuleVersionInfo } from "../../packages/client/src/version/models.js";
 
 const LINES = [
   "Name: ApplicationCommon | Version: 10.34.2105.34092 | Module: ApplicationCommon | Publisher: Microsoft | DisplayName: Application Common",

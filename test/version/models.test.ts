@@ -4,7 +4,7 @@ import {
   EnvironmentVersionInfo,
   ModuleParseError,
   ModuleVersionInfo,
-} from "../../src/version/models.js";
+} from "../../packages/client/src/version/models.js";
 
 const SPEC_SAMPLE = [
   "Name: AccountsPayableMobile | Version: 10.34.2105.34092 | Module: AccountsPayableMobile | Publisher: Microsoft Corporation | DisplayName: Accounts Payable Mobile",

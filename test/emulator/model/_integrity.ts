@@ -1,5 +1,5 @@
 /** Referential-integrity checks over a release; returns human-readable problems (empty = sound). */
-import type { EmulatorRelease } from "../../../src/emulator/model/index.js";
+import type { EmulatorRelease } from "../../../packages/emulator/src/model/index.js";
 
 const ENUM_PREFIX = "Microsoft.Dynamics.DataEntities.";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateRelease, renderCsdl } from "../../../src/emulator/model/index.js";
+import { generateRelease, renderCsdl } from "../../../packages/emulator/src/model/index.js";
 
 /** A tag-balance check: every opened element is closed in order; returns the element counts. */
 function parseCheck(xml: string): Map<string, number> {

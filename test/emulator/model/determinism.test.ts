@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clearReleaseCache, generateRelease } from "../../../src/emulator/model/index.js";
-import type { EmulatorRelease } from "../../../src/emulator/model/types.js";
+import { clearReleaseCache, generateRelease } from "../../../packages/emulator/src/model/index.js";
+import type { EmulatorRelease } from "../../../packages/emulator/src/model/types.js";
 
 function itemBytes(r: EmulatorRelease): string[] {
   return [

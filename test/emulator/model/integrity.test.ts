@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateRelease } from "../../../src/emulator/model/index.js";
+import { generateRelease } from "../../../packages/emulator/src/model/index.js";
 import { integrityProblems } from "./_integrity.js";
 
 describe("release referential integrity", () => {

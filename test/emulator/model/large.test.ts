@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateRelease, PRESETS, renderCsdl } from "../../../src/emulator/model/index.js";
+import { generateRelease, PRESETS, renderCsdl } from "../../../packages/emulator/src/model/index.js";
 import { integrityProblems } from "./_integrity.js";
 
 describe("large preset", () => {

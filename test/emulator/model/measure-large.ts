@@ -2,7 +2,7 @@
  * Measures the `large` preset: generation time, upgrade time, CSDL time and sizes, peak RSS.
  * Run: `npx tsx test/emulator/model/measure-large.ts [--json]` (not a test; figures only).
  */
-import { generateRelease, renderCsdl } from "../../../src/emulator/model/index.js";
+import { generateRelease, renderCsdl } from "../../../packages/emulator/src/model/index.js";
 
 let peakRss = process.memoryUsage().rss;
 const sample = () => {

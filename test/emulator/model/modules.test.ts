@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { generateRelease, moduleLines, PRESETS } from "../../../src/emulator/model/index.js";
-import { MOBILE_MODEL_VERSION } from "../../../src/emulator/model/modules.js";
-import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../../src/version/models.js";
+import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../../packages/client/src/version/models.js";
+import { generateRelease, moduleLines, PRESETS } from "../../../packages/emulator/src/model/index.js";
+import { MOBILE_MODEL_VERSION } from "../../../packages/emulator/src/model/modules.js";
 
 describe("installed modules", () => {
   it.each(["tiny", "medium"] as const)(

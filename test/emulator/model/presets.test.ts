@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { generateRelease, PRESETS } from "../../../src/emulator/model/index.js";
-import type { EmulatorRelease } from "../../../src/emulator/model/types.js";
+import { generateRelease, PRESETS } from "../../../packages/emulator/src/model/index.js";
+import type { EmulatorRelease } from "../../../packages/emulator/src/model/types.js";
 
 const DATA_TYPES = [
   "String",

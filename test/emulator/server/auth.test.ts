@@ -4,8 +4,8 @@ import { promisify } from "node:util";
 import { ClientSecretCredential } from "@azure/identity";
 import { createLocalJWKSet, decodeJwt, generateKeyPair, jwtVerify, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../../src/emulator/api.js";
-import { P3P_HEADER } from "../../../src/emulator/server/responses.js";
+import type { RunningEmulator } from "../../../packages/emulator/src/api.js";
+import { P3P_HEADER } from "../../../packages/emulator/src/server/responses.js";
 import { rawRequest, startFixtureEmulator } from "./helpers.js";
 
 let emulator: RunningEmulator;

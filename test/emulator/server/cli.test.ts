@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
-import { emulatorOptionsFromCli, parseEmulatorArgs } from "../../../src/emulator/cli.js";
-import { ConfigurationError } from "../../../src/errors.js";
+import { ConfigurationError } from "../../../packages/client/src/errors.js";
+import { emulatorOptionsFromCli, parseEmulatorArgs } from "../../../packages/emulator/src/cli.js";
 import { rawRequest } from "./helpers.js";
 
 describe("parseEmulatorArgs", () => {
@@ -46,6 +46,24 @@ describe("parseEmulatorArgs", () => {
     });
   });
 
+  it("entity data options: rows per set, particular sets, the /data page size", () => {
+    const options = emulatorOptionsFromCli(
+      parseEmulatorArgs([
+        "--rows",
+        "50",
+        "--rows-by-set",
+        "CustomersV3=100000,VendorsV2=5",
+        "--data-page-size",
+        "500",
+      ])!,
+    );
+    expect(options.data).toEqual({ rowsPerEntity: 50, rowsBySet: { CustomersV3: 100000, VendorsV2: 5 } });
+    expect(options.knobs).toEqual({ dataPageSize: 500 });
+    expect(emulatorOptionsFromCli(parseEmulatorArgs([])!).data).toBeUndefined();
+    expect(() => parseEmulatorArgs(["--rows-by-set", "CustomersV3"])).toThrow(ConfigurationError);
+    expect(() => parseEmulatorArgs(["--data-page-size", "10001"])).toThrow(ConfigurationError);
+  });
+
   it("a fixed latency in ms", () => {
     expect(emulatorOptionsFromCli(parseEmulatorArgs(["--latency", "50"])!).knobs).toEqual({
       latency: { baseMs: 50 },
@@ -74,9 +92,10 @@ describe("emulator CLI process", () => {
     const child = spawn(
       process.execPath,
       [
+        "--conditions=d365fo-source",
         "--import",
         "tsx",
-        "src/emulator/cli.ts",
+        "packages/emulator/src/cli.ts",
         "--preset",
         "tiny",
         "--envs",

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../../src/emulator/api.js";
-import { startEmulator } from "../../../src/emulator/index.js";
-import { silentLogger } from "../../../src/logging.js";
+import { silentLogger } from "../../../packages/client/src/logging.js";
+import type { RunningEmulator } from "../../../packages/emulator/src/api.js";
+import { startEmulator } from "../../../packages/emulator/src/index.js";
 import { call, post } from "./helpers.js";
 
 const PATHS = [
@@ -10,6 +10,7 @@ const PATHS = [
   "/Metadata/DataEntities",
   "/Metadata/PublicEntities",
   "/Metadata/PublicEnumerations?$select=Name&$count=true",
+  "/data/CustomersV3?cross-company=true&$expand=CustomerGroup",
 ];
 
 let a: RunningEmulator;
@@ -29,6 +30,39 @@ async function body(emulator: RunningEmulator, path: string, env = "env1"): Prom
 }
 
 describe("determinism", () => {
+  it("the same writes and batches in the same order answer identical bytes", async () => {
+    const batch = [
+      "--b",
+      "Content-Type: multipart/mixed; boundary=c",
+      "",
+      "--c",
+      "Content-Type: application/http",
+      "",
+      "DELETE CustomersV3(dataAreaId='usmf',CustomerAccount='CA-000001') HTTP/1.1",
+      "",
+      "",
+      "--c--",
+      "--b",
+      "Content-Type: application/http",
+      "",
+      "GET CustomersV3?$top=1 HTTP/1.1",
+      "",
+      "",
+      "--b--",
+      "",
+    ].join("\r\n");
+    const run = async (e: RunningEmulator) => {
+      const res = await post(e, "/data/$batch", {
+        body: batch,
+        headers: { "content-type": "multipart/mixed; boundary=b" },
+      });
+      expect(res.status).toBe(200);
+      return `${res.headers["content-type"]}\n${res.raw.toString().replaceAll(e.environments[0].baseUrl, "<base>")}`;
+    };
+    expect(await run(a)).toBe(await run(b));
+    for (const e of [a, b]) e.environments[0].resetData();
+  });
+
   it("two emulators with the same seed answer identical bytes", async () => {
     for (const path of PATHS) expect(await body(a, path)).toBe(await body(b, path));
     const modules = async (e: RunningEmulator) =>

@@ -5,7 +5,7 @@ import {
   type PropertySchema,
   parseFilter,
   tokenize,
-} from "../../../src/emulator/server/odata/filter.js";
+} from "../../../packages/emulator/src/server/odata/filter.js";
 
 const schema: PropertySchema = {
   Name: "string",

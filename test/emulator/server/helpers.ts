@@ -1,10 +1,10 @@
 /** Shared helpers for the emulator server tests: raw HTTP (no auto-decompression) and fixtures. */
 import { request } from "node:http";
 import { gunzipSync } from "node:zlib";
-import type { EmulatorOptions, RunningEmulator } from "../../../src/emulator/api.js";
-import { startEmulatorWith } from "../../../src/emulator/server/emulator.js";
-import { fixtureSource } from "../../../src/emulator/server/fixture-release.js";
-import { silentLogger } from "../../../src/logging.js";
+import { silentLogger } from "../../../packages/client/src/logging.js";
+import type { EmulatorOptions, RunningEmulator } from "../../../packages/emulator/src/api.js";
+import { startEmulatorWith } from "../../../packages/emulator/src/server/emulator.js";
+import { fixtureSource } from "../../../packages/emulator/src/server/fixture-release.js";
 
 export function startFixtureEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   return startEmulatorWith({ logger: silentLogger, ...options }, () => fixtureSource());

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { EmulatorEnvironment, RunningEmulator } from "../../../src/emulator/api.js";
-import { DEFAULT_KNOBS, realisticKnobs } from "../../../src/emulator/server/knobs.js";
+import type { EmulatorEnvironment, RunningEmulator } from "../../../packages/emulator/src/api.js";
+import { DEFAULT_KNOBS, realisticKnobs } from "../../../packages/emulator/src/server/knobs.js";
 import { call, post, rawRequest, startFixtureEmulator } from "./helpers.js";
 
 let emulator: RunningEmulator;

@@ -1,8 +1,8 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../../src/emulator/api.js";
-import { startEmulator } from "../../../src/emulator/index.js";
-import { silentLogger } from "../../../src/logging.js";
+import { silentLogger } from "../../../packages/client/src/logging.js";
+import type { RunningEmulator } from "../../../packages/emulator/src/api.js";
+import { startEmulator } from "../../../packages/emulator/src/index.js";
 
 let emulator: RunningEmulator;
 

@@ -1,8 +1,17 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "../../../src/errors.js";
+import { ConfigurationError } from "../../../packages/client/src/errors.js";
 import { call, startFixtureEmulator } from "./helpers.js";
 
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port whose successor is free too, at the time of asking. */
 async function freePortPair(): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolve) => {
@@ -11,7 +20,24 @@ async function freePortPair(): Promise<number> {
         server.close(() => resolve(port));
       });
     });
-    if (port < 65000) return port;
+    if (port < 65000 && (await canListen(port + 1))) return port;
+  }
+}
+
+/**
+ * Other test files open ephemeral ports in parallel, so a pair that was free a moment ago can be
+ * taken before the emulator binds it; only that collision is retried.
+ */
+async function startOnConsecutivePorts(environments: { name: string }[]) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePortPair();
+    try {
+      return { port, emulator: await startFixtureEmulator({ port, environments }) };
+    } catch (error) {
+      const inUse =
+        (error as NodeJS.ErrnoException).code === "EADDRINUSE" || /EADDRINUSE/.test(String(error));
+      if (!inUse || attempt >= 5) throw error;
+    }
   }
 }
 
@@ -34,8 +60,7 @@ describe("startEmulator options", () => {
   });
 
   it("gives environments consecutive ports from `port`, lowercase base URLs without a trailing slash", async () => {
-    const port = await freePortPair();
-    const emulator = await startFixtureEmulator({ port, environments: [{ name: "Dev" }, { name: "uat" }] });
+    const { port, emulator } = await startOnConsecutivePorts([{ name: "Dev" }, { name: "uat" }]);
     try {
       expect(emulator.environments.map((e) => e.baseUrl)).toEqual([
         `http://127.0.0.1:${port}`,

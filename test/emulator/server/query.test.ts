@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { ThrottlingKnobs } from "../../../src/emulator/api.js";
-import { DEFAULT_KNOBS } from "../../../src/emulator/server/knobs.js";
-import { ODataQueryError } from "../../../src/emulator/server/odata/filter.js";
+import type { ThrottlingKnobs } from "../../../packages/emulator/src/api.js";
+import { DEFAULT_KNOBS } from "../../../packages/emulator/src/server/knobs.js";
+import { ODataQueryError } from "../../../packages/emulator/src/server/odata/filter.js";
 import {
   buildNextLink,
   parseCollectionQuery,
   parseKeySegment,
   parseSelect,
   planPage,
-} from "../../../src/emulator/server/odata/query.js";
-import { Throttle } from "../../../src/emulator/server/throttle.js";
+} from "../../../packages/emulator/src/server/odata/query.js";
+import { Throttle } from "../../../packages/emulator/src/server/throttle.js";
 
 describe("parseKeySegment", () => {
   it("reads a positional key with an escaped quote", () => {

@@ -4,7 +4,7 @@ import {
   AuthorizationChecker,
   checkAuthorization,
   signAccessToken,
-} from "../../../src/emulator/server/auth/tokens.js";
+} from "../../../packages/emulator/src/server/auth/tokens.js";
 
 const AUDIENCE = "http://127.0.0.1:1234";
 const TENANT = "7e1d3c5a-0f2b-4d6e-9a8c-1b2d3e4f5a6b";

@@ -1,0 +1,2 @@
+/** The errors of the library: see src/errors/ (classes, the code registry, secret scrubbing). */
+export * from "./errors/index.js";

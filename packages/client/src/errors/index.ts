@@ -1,0 +1,57 @@
+export {
+  type AspNetErrorBody,
+  D365Error,
+  type D365ErrorBody,
+  type D365ErrorOptions,
+  type HttpErrorDetails,
+  isD365Error,
+  type ODataErrorBody,
+} from "./base.js";
+export {
+  AbortedError,
+  AuthenticationError,
+  type AuthenticationErrorOptions,
+  type AuthFailureReason,
+  BadRequestError,
+  CacheError,
+  ConfigurationError,
+  type CredentialKind,
+  EndlessPagingError,
+  EnvironmentUnreachableError,
+  ForbiddenError,
+  InsecureTransportError,
+  NetworkError,
+  NotFoundError,
+  NotSyncedError,
+  ProtocolError,
+  ResponseTooLargeError,
+  SchemaTooNewError,
+  ServerError,
+  type SizeLimitKind,
+  SyncInProgressError,
+  ThrottledError,
+  TimeoutError,
+  UnsupportedEncodingError,
+  ValidationError,
+  VersionDetectionError,
+} from "./classes.js";
+export { effectiveErrorCode, exitCodeForError, hintForCode, hintForError } from "./outcome.js";
+export {
+  type CacheErrorCode,
+  ERROR_REGISTRY,
+  type ErrorCode,
+  type ErrorCodeSpec,
+  ExitCode,
+  type ExitCodeName,
+  type ExitCodeValue,
+  errorCodeSpec,
+  exitCodeForErrorCode,
+  isErrorCode,
+} from "./registry.js";
+export { registerSecret, scrubText } from "./secrets.js";
+export {
+  EnvironmentChangedError,
+  type ImplausibleCount,
+  ImplausibleMetadataError,
+  SyncLeaseLostError,
+} from "./sync.js";

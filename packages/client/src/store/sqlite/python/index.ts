@@ -1,0 +1,1 @@
+export { openPythonCache } from "./open.js";
