@@ -125,23 +125,35 @@ describe("service protection", () => {
     // And it used the room it had.
     expect(adaptive.limiter.peakLimit).toBeGreaterThanOrEqual(maxConcurrent);
   });
-  it("survives request-rate (token bucket) throttling", async () => {
-    const { env, client } = await setup();
+  it("survives request-rate (token bucket) throttling with the library's defaults", async () => {
+    // Defaults, not the helper's shortened retry: with Retry-After capped at 10 ms the client came
+    // back at once, and a request could be refused 20 times in a row (a CI failure).
+    const { env, client } = await setup({ retry: {} });
+    // The server's Retry-After doubles while 429s keep coming, up to 2 s here (60 s by default,
+    // which makes the same run take minutes: see the known defect in docs/http.md).
     env.setKnobs({
-      throttling: { enabled: true, ratePerSecond: 150, burst: 30, retryAfterSeconds: 1 },
+      throttling: {
+        enabled: true,
+        ratePerSecond: 150,
+        burst: 30,
+        retryAfterSeconds: 1,
+        maxRetryAfterSeconds: 2,
+      },
       latency: { baseMs: 2 },
     });
-    const { ids, language } = labelIds(env, 300);
+    const { ids, language } = labelIds(env, 150);
     const labels = await client.getLabels(ids, language, { concurrency: 64 });
     expect(labels.size).toBe(new Set(ids).size);
     const server = env.counters();
     expect(server.throttled).toBeGreaterThan(0);
-    // Known defect, left open (see docs/http.md): against this fast token bucket the ceiling
-    // limiter can read the 429s as a storm, and on a quiet machine up to ~70 % of requests are
-    // throttled (the old AIMD limiter paced them to < 25 %). Every label still arrives; the bound
-    // here only catches a limiter that stops backing off at all.
-    expect(server.throttled / server.requests).toBeLessThan(0.9);
-    expect(client.limiterState().congestion429).toBeGreaterThan(0);
+    expect(client.counters().throttled).toBe(server.throttled);
+    const limiter = client.limiterState();
+    // The 429s were read as load and every caller waited at least the server's first Retry-After
+    // (1 s) once: the client did not hammer an empty bucket.
+    expect(limiter.congestion429).toBeGreaterThan(0);
+    expect(limiter.pausedMs).toBeGreaterThanOrEqual(1000);
+    // A few 429s per refill of the bucket, not a flood (about 12 % on a quiet machine).
+    expect(server.throttled / server.requests).toBeLessThan(0.5);
   });
 });
 
