@@ -16,91 +16,17 @@
  * The metadata is synced once with zero latency into `$TMPDIR/d365fo-bench/data-<preset>`
  * (reused unless `--fresh`), then the realistic knobs are applied.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import type { AccessToken, TokenCredential } from "@azure/identity";
-import { Agent, fetch } from "undici";
+import { join } from "node:path";
 import { connect, type D365Connection } from "../packages/client/src/data/connect.js";
 import type { EnvironmentCounters, KnobsPatch } from "../packages/emulator/src/api.js";
 import { realisticKnobs } from "../packages/emulator/src/index.js";
+import { admin, emulatorCredential, startEmulatorProcess, stopEmulatorProcess } from "./_emulator-process.js";
 import { round, trackPeakRss } from "./_stats.js";
 import type { BenchArgs, BenchResult, BenchRow } from "./run.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SET = "CustomersV3";
-
-interface EmulatorProcess {
-  child: ChildProcess;
-  environments: { name: string; baseUrl: string }[];
-  tokenEndpoint: string;
-  clientId: string;
-  clientSecret: string;
-  adminUrl: string;
-  caCertificatePath: string;
-}
-
-async function startEmulatorProcess(preset: string): Promise<EmulatorProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=d365fo-source",
-      "--import",
-      "tsx",
-      join(ROOT, "packages/emulator/src/cli.ts"),
-      "--preset",
-      preset,
-      "--envs",
-      "1",
-      "--log-level",
-      "warn",
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`emulator exited ${code} before it was ready`)));
-  });
-  return { child, ...(JSON.parse(first) as Omit<EmulatorProcess, "child">) };
-}
-
-async function admin<T>(emu: EmulatorProcess, path: string, method = "GET", body?: unknown): Promise<T> {
-  const response = await fetch(`${emu.adminUrl}/environments/${emu.environments[0].name}/${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  });
-  if (!response.ok) throw new Error(`admin ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** Client-credentials tokens from the emulator's token endpoint, its certificate trusted. */
-function emulatorCredential(emu: EmulatorProcess): TokenCredential & { close(): Promise<void> } {
-  const dispatcher = new Agent({ connect: { ca: readFileSync(emu.caCertificatePath, "utf8") } });
-  return {
-    async getToken(scopes): Promise<AccessToken> {
-      const response = await fetch(emu.tokenEndpoint, {
-        method: "POST",
-        dispatcher,
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          grant_type: "client_credentials",
-          client_id: emu.clientId,
-          client_secret: emu.clientSecret,
-          scope: Array.isArray(scopes) ? scopes.join(" ") : scopes,
-        }).toString(),
-      });
-      const body = (await response.json()) as { access_token?: string; expires_in?: number };
-      if (!body.access_token) throw new Error(`token endpoint answered ${response.status}`);
-      return { token: body.access_token, expiresOnTimestamp: Date.now() + (body.expires_in ?? 3600) * 1000 };
-    },
-    close: () => dispatcher.close(),
-  };
-}
 
 const mb = (bytes: number) => round(bytes / 1048576, 1);
 
@@ -250,6 +176,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
 
   args.log(`data: starting the emulator (${preset}) in its own process`);
   const emu = await startEmulatorProcess(preset);
+  const envName = emu.environments[0].name;
   const credential = emulatorCredential(emu);
   let d365: D365Connection | undefined;
   try {
@@ -261,19 +188,19 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       languages: ["en-US"],
       syncMetadata: true,
     });
-    await admin(emu, "data/reset", "POST", { rowsBySet: { [SET]: rowCount } });
+    await admin(emu, `${envName}/data/reset`, { method: "POST", body: { rowsBySet: { [SET]: rowCount } } });
     const knobs: KnobsPatch = realisticKnobs();
-    await admin(emu, "knobs", "PATCH", knobs);
+    await admin(emu, `${envName}/knobs`, { method: "PATCH", body: knobs });
     await d365.count(SET); // pays the one-off warm-up outside the measurements
-    await admin(emu, "counters/reset", "POST");
+    await admin(emu, `${envName}/counters/reset`, { method: "POST" });
 
     args.log(`data: reading ${rowCount} rows (realistic latency)`);
     const read = await measureRead(d365, select, args.log);
-    const readCounters = await admin<EnvironmentCounters>(emu, "counters");
+    const readCounters = await admin<EnvironmentCounters>(emu, `${envName}/counters`);
 
     const writeSet = await writableEntitySet(d365);
-    await admin(emu, "data/reset", "POST", { rowsBySet: { [SET]: 100 } });
-    await admin(emu, "counters/reset", "POST");
+    await admin(emu, `${envName}/data/reset`, { method: "POST", body: { rowsBySet: { [SET]: 100 } } });
+    await admin(emu, `${envName}/counters/reset`, { method: "POST" });
     args.log(
       `data: ${creates} creates into ${writeSet} through $batch (${batchSize} per batch, ${batchConcurrency} in flight)`,
     );
@@ -284,10 +211,10 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       batchSize,
       batchConcurrency,
     );
-    const batchCounters = await admin<EnvironmentCounters>(emu, "counters");
+    const batchCounters = await admin<EnvironmentCounters>(emu, `${envName}/counters`);
 
-    await admin(emu, "data/reset", "POST", { rowsBySet: { [SET]: 100 } });
-    await admin(emu, "counters/reset", "POST");
+    await admin(emu, `${envName}/data/reset`, { method: "POST", body: { rowsBySet: { [SET]: 100 } } });
+    await admin(emu, `${envName}/counters/reset`, { method: "POST" });
     args.log(
       `data: ${creates} creates through $batch, tuned (${tunedSize} per batch, ${tunedConcurrency} in flight)`,
     );
@@ -299,7 +226,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       tunedConcurrency,
     );
 
-    await admin(emu, "counters/reset", "POST");
+    await admin(emu, `${envName}/counters/reset`, { method: "POST" });
     args.log(`data: ${perRow} creates one request per row`);
     const oneByOne = await createOneByOne(
       d365,
@@ -307,7 +234,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       await newRows(d365, writeSet, perRow, "ROW"),
       args.log,
     );
-    const rowCounters = await admin<EnvironmentCounters>(emu, "counters");
+    const rowCounters = await admin<EnvironmentCounters>(emu, `${envName}/counters`);
 
     const pageRss = read.rssAfterPageMb;
     const figures = {
@@ -372,6 +299,6 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   } finally {
     await d365?.close();
     await credential.close();
-    emu.child.kill("SIGTERM");
+    await stopEmulatorProcess(emu);
   }
 }

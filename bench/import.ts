@@ -8,92 +8,27 @@
  * Figures: import wall time and peak RSS of this process, what was imported, and the requests
  * the first syncs needed (target ≤ 3 each: the version check only).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Agent, fetch } from "undici";
 import { MetadataApiClient } from "../packages/client/src/metadata/client.js";
 import { MetadataMigrationManager } from "../packages/client/src/migration/manager.js";
 import { inspectStore, openMetadataStore } from "../packages/client/src/store/index.js";
 import { SmartSyncManagerV2 } from "../packages/client/src/sync/manager.js";
 import { ModuleVersionDetector } from "../packages/client/src/version/detector.js";
 import type { EnvironmentCounters } from "../packages/emulator/src/api.js";
+import { admin, fetchToken, startEmulatorProcess, stopEmulatorProcess } from "./_emulator-process.js";
 import { round, trackPeakRss } from "./_stats.js";
 import type { BenchArgs, BenchResult } from "./run.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-interface EmulatorProcess {
-  child: ChildProcess;
-  environments: { name: string; baseUrl: string; release: string }[];
-  tokenEndpoint: string;
-  clientId: string;
-  clientSecret: string;
-  adminUrl: string;
-  caCertificatePath: string;
-}
-
-async function startEmulatorProcess(preset: string): Promise<EmulatorProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=d365fo-source",
-      "--import",
-      "tsx",
-      join(ROOT, "packages/emulator/src/cli.ts"),
-      "--preset",
-      preset,
-      "--envs",
-      "3",
-      "--releases",
-      "0,0,1",
-      "--log-level",
-      "warn",
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`emulator exited ${code} before it was ready`)));
-  });
-  return { child, ...(JSON.parse(first) as Omit<EmulatorProcess, "child">) };
-}
-
-async function token(emu: EmulatorProcess, audience: string): Promise<string> {
-  const dispatcher = new Agent({ connect: { ca: readFileSync(emu.caCertificatePath, "utf8") } });
-  try {
-    const response = await fetch(emu.tokenEndpoint, {
-      method: "POST",
-      dispatcher,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: emu.clientId,
-        client_secret: emu.clientSecret,
-        scope: `${audience}/.default`,
-      }).toString(),
-    });
-    const body = (await response.json()) as { access_token?: string };
-    if (!body.access_token) throw new Error(`token endpoint answered ${response.status}`);
-    return body.access_token;
-  } finally {
-    await dispatcher.close();
-  }
-}
-
-async function admin<T>(emu: EmulatorProcess, path: string, method = "GET"): Promise<T> {
-  const response = await fetch(`${emu.adminUrl}/environments/${path}`, { method });
-  if (!response.ok) throw new Error(`admin ${path}: ${response.status}`);
-  return (await response.json()) as T;
-}
-
 export async function run(args: BenchArgs): Promise<BenchResult> {
   const preset = String(args.flags.preset ?? "large");
   if (!["tiny", "medium", "large"].includes(preset)) throw new Error("--preset must be tiny|medium|large");
-  const emu = await startEmulatorProcess(preset);
+  const emu = await startEmulatorProcess(preset, { releases: "0,0,1", log: args.log });
   const dir = mkdtempSync(join(tmpdir(), "d365fo-bench-import-"));
   try {
     const source = join(dir, "python", "metadata_v2.db");
@@ -134,8 +69,8 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
     const requests: number[] = [];
     const outcomes: string[] = [];
     for (const env of emu.environments) {
-      const bearer = await token(emu, env.baseUrl);
-      await admin(emu, `${env.name}/counters/reset`, "POST");
+      const bearer = await fetchToken(emu, env.baseUrl);
+      await admin(emu, `${env.name}/counters/reset`, { method: "POST" });
       const client = new MetadataApiClient({
         baseUrl: env.baseUrl,
         tokenProvider: { getToken: async () => bearer },
@@ -199,8 +134,7 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
       ],
     };
   } finally {
-    emu.child.kill("SIGTERM");
-    await new Promise((r) => emu.child.once("exit", r));
+    await stopEmulatorProcess(emu);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -15,13 +15,9 @@
  * Each sync reports `limitMs` (its lower bound under the knobs, `_limit.ts`), `ratioToLimit` and
  * `throttled` (429s, seconds paused on Retry-After).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { Agent, fetch } from "undici";
+import { join } from "node:path";
 import { MetadataCacheV2 } from "../packages/client/src/cache/metadata-cache.js";
 import { ConfigurationError, NotSyncedError } from "../packages/client/src/errors.js";
 import { MetadataApiClient } from "../packages/client/src/metadata/client.js";
@@ -37,98 +33,18 @@ import { ModuleVersionDetector } from "../packages/client/src/version/detector.j
 import type { EnvironmentCounters, KnobsPatch } from "../packages/emulator/src/api.js";
 import { realisticKnobs } from "../packages/emulator/src/index.js";
 import { type BenchBackend, withBenchBackend } from "./_backend.js";
+import {
+  admin,
+  type EmulatorProcess,
+  fetchToken,
+  startEmulatorProcess,
+  stopEmulatorProcess,
+} from "./_emulator-process.js";
 import { syncLowerBoundMs } from "./_limit.js";
 import { round, trackPeakRss } from "./_stats.js";
 import type { BenchArgs, BenchResult, BenchRow } from "./run.js";
 
 const ZERO_LATENCY = { baseMs: 0, jitterMs: 0, perMbMs: 0, actionMs: 0, firstRequestMs: 0 };
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-export interface EmulatorProcess {
-  child: ChildProcess;
-  environments: { name: string; baseUrl: string; release: string }[];
-  tokenEndpoint: string;
-  clientId: string;
-  clientSecret: string;
-  adminUrl: string;
-  caCertificatePath: string;
-}
-
-/** The emulator in its own process (`releases`: upgrade step per environment, e.g. "0,0,1"). */
-export async function startEmulatorProcess(
-  preset: string,
-  log: (m: string) => void,
-  releases = "0,0,1",
-): Promise<EmulatorProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=d365fo-source",
-      "--import",
-      "tsx",
-      join(ROOT, "packages/emulator/src/cli.ts"),
-      "--preset",
-      preset,
-      "--envs",
-      String(releases.split(",").length),
-      "--releases",
-      releases,
-      "--log-level",
-      "warn",
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const first = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`emulator exited ${code} before it was ready`)));
-  });
-  const described = JSON.parse(first) as Omit<EmulatorProcess, "child">;
-  log(
-    `emulator (${preset}) ready: ${described.environments.map((e) => `${e.name}=${e.release}`).join(", ")}`,
-  );
-  return { child, ...described };
-}
-
-export async function admin<T>(
-  emu: EmulatorProcess,
-  path: string,
-  init?: { method: string; body?: unknown },
-): Promise<T> {
-  const response = await fetch(`${emu.adminUrl}/environments/${path}`, {
-    method: init?.method ?? "GET",
-    ...(init?.body === undefined
-      ? {}
-      : { body: JSON.stringify(init.body), headers: { "content-type": "application/json" } }),
-  });
-  if (!response.ok) throw new Error(`admin ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** A client-credentials token from the emulator's Entra-style endpoint (its CA trusted explicitly). */
-export async function fetchToken(emu: EmulatorProcess, audience: string): Promise<string> {
-  const { readFileSync } = await import("node:fs");
-  const dispatcher = new Agent({ connect: { ca: readFileSync(emu.caCertificatePath, "utf8") } });
-  try {
-    const response = await fetch(emu.tokenEndpoint, {
-      method: "POST",
-      dispatcher,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: emu.clientId,
-        client_secret: emu.clientSecret,
-        scope: `${audience}/.default`,
-      }).toString(),
-    });
-    const body = (await response.json()) as { access_token?: string };
-    if (!body.access_token) throw new Error(`token endpoint answered ${response.status}`);
-    return body.access_token;
-  } finally {
-    await dispatcher.close();
-  }
-}
 
 interface Measured {
   result: SyncResult;
@@ -279,7 +195,7 @@ async function runWith(args: BenchArgs, chosen: BenchBackend): Promise<BenchResu
   ] as const) {
     if (args.flags[flag] !== undefined) tuning[key] = Number(args.flags[flag]);
   }
-  const emu = await startEmulatorProcess(preset, args.log);
+  const emu = await startEmulatorProcess(preset, { releases: "0,0,1", log: args.log });
   const baselineRssMb = round(process.memoryUsage.rss() / 1048576, 1);
   const dir = mkdtempSync(join(tmpdir(), "d365fo-bench-sync-"));
   try {
@@ -454,8 +370,7 @@ async function runWith(args: BenchArgs, chosen: BenchBackend): Promise<BenchResu
     }
     return { figures, rows };
   } finally {
-    emu.child.kill("SIGTERM");
-    await new Promise((r) => emu.child.once("exit", r));
+    await stopEmulatorProcess(emu);
     rmSync(dir, { recursive: true, force: true });
   }
 }

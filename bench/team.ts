@@ -16,8 +16,8 @@ import { promisify } from "node:util";
 import { openMetadataStore } from "../packages/client/src/store/index.js";
 import type { EnvironmentCounters } from "../packages/emulator/src/api.js";
 import { withBenchBackend } from "./_backend.js";
+import { admin, fetchToken, startEmulatorProcess } from "./_emulator-process.js";
 import type { BenchArgs, BenchResult, BenchRow } from "./run.js";
-import { admin, fetchToken, startEmulatorProcess } from "./sync.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const WORKER = join(ROOT, "bench/_team-worker.ts");
@@ -42,7 +42,7 @@ export function run(args: BenchArgs): Promise<BenchResult> {
       }
       // Half the environments on the base release, half on its first upgrade.
       const releases = Array.from({ length: processes }, (_, i) => (i < processes / 2 ? "0" : "1")).join(",");
-      const emu = await startEmulatorProcess(preset, args.log, releases);
+      const emu = await startEmulatorProcess(preset, { releases, log: args.log });
       const dirs: string[] = [];
       try {
         const inputs = [];

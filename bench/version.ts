@@ -9,76 +9,19 @@
  *   generated release and serialised documents) is not counted.
  * - with `--buffered`, the same body read whole and `JSON.parse`d, for comparison.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { AccessToken, TokenCredential } from "@azure/identity";
-import { Agent, request } from "undici";
 import { MetadataApiClient } from "../packages/client/src/metadata/client.js";
 import { parsePublicEntity } from "../packages/client/src/metadata/parse.js";
 import { ModuleVersionDetector } from "../packages/client/src/version/detector.js";
+import {
+  type EmulatorDescription,
+  emulatorCredential,
+  startEmulatorProcess,
+  stopEmulatorProcess,
+} from "./_emulator-process.js";
 import { round, summarize, trackPeakRss } from "./_stats.js";
 import type { BenchArgs, BenchResult } from "./run.js";
-
-interface EmulatorDescription {
-  environments: { name: string; baseUrl: string; release: string }[];
-  tokenEndpoint: string;
-  clientId: string;
-  clientSecret: string;
-  caCertificatePath: string;
-}
-
-async function startEmulatorProcess(
-  preset: string,
-  log: (m: string) => void,
-): Promise<{ child: ChildProcess; info: EmulatorDescription }> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const cli = join(here, "..", "packages", "emulator", "src", "cli.ts");
-  const child = spawn(
-    process.execPath,
-    ["--conditions=d365fo-source", "--import", "tsx", cli, "--preset", preset, "--log-level", "warn"],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  log(`starting emulator (preset ${preset}) in child process ${child.pid}`);
-  const lines = createInterface({ input: child.stdout! });
-  const info = await new Promise<EmulatorDescription>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`emulator exited with code ${code}`)));
-    lines.once("line", (line) => resolve(JSON.parse(line) as EmulatorDescription));
-  });
-  return { child, info };
-}
-
-/** Client-credentials grant against the emulator's token endpoint (trusting its CA). */
-class EmulatorClientCredential implements TokenCredential {
-  private readonly agent: Agent;
-  constructor(private readonly info: EmulatorDescription) {
-    this.agent = new Agent({ connect: { ca: readFileSync(info.caCertificatePath, "utf8") } });
-  }
-  async getToken(scopes: string | string[]): Promise<AccessToken> {
-    const body = new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: this.info.clientId,
-      client_secret: this.info.clientSecret,
-      scope: Array.isArray(scopes) ? scopes.join(" ") : scopes,
-    }).toString();
-    const response = await request(this.info.tokenEndpoint, {
-      method: "POST",
-      dispatcher: this.agent,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body,
-    });
-    const json = (await response.body.json()) as { access_token?: string; expires_in?: number };
-    if (!json.access_token) throw new Error(`token endpoint answered ${response.statusCode}`);
-    return { token: json.access_token, expiresOnTimestamp: Date.now() + (json.expires_in ?? 3600) * 1000 };
-  }
-  close(): Promise<void> {
-    return this.agent.close();
-  }
-}
 
 const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
 
@@ -108,7 +51,11 @@ async function measureInChild(
     [...nodeFlags, "--expose-gc", "--conditions=d365fo-source", "--import", "tsx", self],
     {
       stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, [CHILD_ENV]: JSON.stringify({ mode, info }) },
+      // The description only: the emulator's own `child` handle (when passed one) stays here.
+      env: {
+        ...process.env,
+        [CHILD_ENV]: JSON.stringify({ mode, info }, (key, value) => (key === "child" ? undefined : value)),
+      },
     },
   );
   let out = "";
@@ -122,7 +69,7 @@ async function measureInChild(
 
 /** The child side: one measured pass over PublicEntities. */
 async function childMeasure(mode: "stream" | "buffered", info: EmulatorDescription): Promise<ChildFigures> {
-  const credential = new EmulatorClientCredential(info);
+  const credential = emulatorCredential(info);
   const client = new MetadataApiClient({ baseUrl: info.environments[0].baseUrl, credential });
   try {
     await client.getApplicationVersion(); // token, connection and module warm-up
@@ -189,8 +136,8 @@ if (process.env[CHILD_ENV]) {
 export async function run(args: BenchArgs): Promise<BenchResult> {
   const preset = typeof args.flags.preset === "string" ? args.flags.preset : "large";
   const iterations = Number(args.flags.iterations ?? 30);
-  const { child, info } = await startEmulatorProcess(preset, args.log);
-  const credential = new EmulatorClientCredential(info);
+  const info = await startEmulatorProcess(preset, { log: args.log });
+  const credential = emulatorCredential(info);
   const baseUrl = info.environments[0].baseUrl;
   const client = new MetadataApiClient({ baseUrl, credential });
   try {
@@ -277,6 +224,6 @@ export async function run(args: BenchArgs): Promise<BenchResult> {
   } finally {
     await client.close();
     await credential.close();
-    child.kill("SIGTERM");
+    await stopEmulatorProcess(info);
   }
 }

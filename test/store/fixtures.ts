@@ -8,6 +8,7 @@ import type {
   Label,
   PublicEntity,
 } from "../../packages/client/src/metadata/models.js";
+import type { MetadataStore } from "../../packages/client/src/store/types.js";
 import { EnvironmentVersionInfo, ModuleVersionInfo } from "../../packages/client/src/version/models.js";
 import { entityProperty } from "../_fixtures/models.js";
 
@@ -182,4 +183,59 @@ export function simpleEntity(name: string, propertyCount: number, salt = ""): Pu
     propertyGroups: [],
     actions: [],
   };
+}
+
+/**
+ * The search corpus every backend's search tests run over: two complete versions, the second
+ * without `CustomerGroup`, so that every hit must be scoped to its version.
+ */
+export async function seedSearchCorpus(store: MetadataStore): Promise<{ v1: number; v2: number }> {
+  const customer = { ...simpleEntity("Customer", 2), labelId: "@CUST" };
+  const vendor = { ...simpleEntity("VendorV2", 2), isReadOnly: true };
+  const entities = [
+    customer,
+    fullPublicEntity("CustomerV3"),
+    simpleEntity("CustomerGroup", 1),
+    simpleEntity("SalesOrderHeader", 3),
+    simpleEntity("SalesOrderLine", 3),
+    simpleEntity("SalesOrderHeaderV2", 2),
+    vendor,
+  ];
+  const dataEntities = [
+    dataEntity("CustCustomerV3Entity", {
+      publicEntityName: "CustomerV3",
+      publicCollectionName: "CustomersV3",
+    }),
+    dataEntity("SalesOrderHeaderEntity", {
+      publicEntityName: "SalesOrderHeader",
+      entityCategory: "Transaction",
+      labelId: "@SO",
+    }),
+    dataEntity("VendVendorV2Entity", {
+      publicEntityName: "VendorV2",
+      dataServiceEnabled: false,
+      isReadOnly: true,
+    }),
+  ];
+  const labels = [
+    label("@SYS12345", "Customers V3"),
+    label("@SYS12345", "Kunden V3", "de-DE"),
+    label("@CUST", "Customer master"),
+    label("@SO", "Sales order headers"),
+    label("@EN_CustVendorBlocked", "Blocked for customers"),
+  ];
+  const ids: number[] = [];
+  for (const [tag, list] of [
+    ["1", entities],
+    ["2", entities.filter((e) => e.name !== "CustomerGroup")],
+  ] as const) {
+    const { version } = await store.getOrCreateVersion(versionInfo(tag), null);
+    await store.writePublicEntities(version.id, list);
+    await store.writeDataEntities(version.id, dataEntities);
+    await store.writeEnumerations(version.id, [enumeration("CustVendorBlocked", 3)]);
+    await store.writeLabels(version.id, labels);
+    await store.completeVersion(version.id);
+    ids.push(version.id);
+  }
+  return { v1: ids[0], v2: ids[1] };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoreSearchQuery } from "../../../packages/client/src/store/types.js";
 import { type StoreUnderTest, storeBackends } from "../backends.js";
-import { dataEntity, enumeration, fullPublicEntity, label, simpleEntity, versionInfo } from "../fixtures.js";
+import { label, seedSearchCorpus, simpleEntity, versionInfo } from "../fixtures.js";
 
 describe.each(storeBackends())("store search ($name)", (backend) => {
   let store: StoreUnderTest;
@@ -10,53 +10,7 @@ describe.each(storeBackends())("store search ($name)", (backend) => {
 
   beforeAll(async () => {
     store = await backend.open();
-    const customer = { ...simpleEntity("Customer", 2), labelId: "@CUST" };
-    const vendor = { ...simpleEntity("VendorV2", 2), isReadOnly: true };
-    const entities = [
-      customer,
-      fullPublicEntity("CustomerV3"),
-      simpleEntity("CustomerGroup", 1),
-      simpleEntity("SalesOrderHeader", 3),
-      simpleEntity("SalesOrderLine", 3),
-      simpleEntity("SalesOrderHeaderV2", 2),
-      vendor,
-    ];
-    const dataEntities = [
-      dataEntity("CustCustomerV3Entity", {
-        publicEntityName: "CustomerV3",
-        publicCollectionName: "CustomersV3",
-      }),
-      dataEntity("SalesOrderHeaderEntity", {
-        publicEntityName: "SalesOrderHeader",
-        entityCategory: "Transaction",
-        labelId: "@SO",
-      }),
-      dataEntity("VendVendorV2Entity", {
-        publicEntityName: "VendorV2",
-        dataServiceEnabled: false,
-        isReadOnly: true,
-      }),
-    ];
-    const labels = [
-      label("@SYS12345", "Customers V3"),
-      label("@SYS12345", "Kunden V3", "de-DE"),
-      label("@CUST", "Customer master"),
-      label("@SO", "Sales order headers"),
-      label("@EN_CustVendorBlocked", "Blocked for customers"),
-    ];
-    for (const [tag, list] of [
-      ["1", entities],
-      ["2", entities.filter((e) => e.name !== "CustomerGroup")],
-    ] as const) {
-      const { version } = await store.getOrCreateVersion(versionInfo(tag), null);
-      await store.writePublicEntities(version.id, list);
-      await store.writeDataEntities(version.id, dataEntities);
-      await store.writeEnumerations(version.id, [enumeration("CustVendorBlocked", 3)]);
-      await store.writeLabels(version.id, labels);
-      await store.completeVersion(version.id);
-      if (tag === "1") v1 = version.id;
-      else v2 = version.id;
-    }
+    ({ v1, v2 } = await seedSearchCorpus(store));
   });
   afterAll(async () => {
     await backend.cleanup();

@@ -7,7 +7,7 @@ import {
 import type { StoreSearchQuery, StoreSearchResult } from "../../../packages/client/src/store/types.js";
 import { buildTsQuery, nameTierQueries, tsvectorLiteral } from "../../../packages/postgres/src/search.js";
 import { HOSTILE_QUERIES } from "../../search/hostile-queries.js";
-import { dataEntity, enumeration, fullPublicEntity, label, simpleEntity, versionInfo } from "../fixtures.js";
+import { seedSearchCorpus } from "../fixtures.js";
 import { type PostgresFixture, type PostgresTestStore, postgresFixture } from "./_store.js";
 
 describe("PostgreSQL store search", () => {
@@ -18,52 +18,8 @@ describe("PostgreSQL store search", () => {
   beforeAll(async () => {
     fixture = await postgresFixture("d365fo_search");
     store = await fixture.open();
-    const customer = { ...simpleEntity("Customer", 2), labelId: "@CUST" };
-    const vendor = { ...simpleEntity("VendorV2", 2), isReadOnly: true };
-    const entities = [
-      customer,
-      fullPublicEntity("CustomerV3"),
-      simpleEntity("CustomerGroup", 1),
-      simpleEntity("SalesOrderHeader", 3),
-      simpleEntity("SalesOrderLine", 3),
-      vendor,
-    ];
-    const dataEntities = [
-      dataEntity("CustCustomerV3Entity", {
-        publicEntityName: "CustomerV3",
-        publicCollectionName: "CustomersV3",
-      }),
-      dataEntity("SalesOrderHeaderEntity", {
-        publicEntityName: "SalesOrderHeader",
-        entityCategory: "Transaction",
-        labelId: "@SO",
-      }),
-      dataEntity("VendVendorV2Entity", {
-        publicEntityName: "VendorV2",
-        dataServiceEnabled: false,
-        isReadOnly: true,
-      }),
-    ];
-    const labels = [
-      label("@SYS12345", "Customers V3"),
-      label("@SYS12345", "Kunden V3", "de-DE"),
-      label("@CUST", "Customer master"),
-      label("@SO", "Sales order headers"),
-      label("@EN_CustVendorBlocked", "Blocked for customers"),
-    ];
-    for (const [tag, list] of [
-      ["1", entities],
-      ["2", entities.filter((e) => e.name !== "CustomerGroup")],
-    ] as const) {
-      const { version } = await store.getOrCreateVersion(versionInfo(tag), null);
-      await store.writePublicEntities(version.id, list);
-      await store.writeDataEntities(version.id, dataEntities);
-      await store.writeEnumerations(version.id, [enumeration("CustVendorBlocked", 3)]);
-      await store.writeLabels(version.id, labels);
-      await store.completeVersion(version.id);
-      // Version 2 exists so that every hit must be scoped to version 1.
-      if (tag === "1") v1 = version.id;
-    }
+    // Version 2 exists so that every hit must be scoped to version 1.
+    ({ v1 } = await seedSearchCorpus(store));
   });
   afterAll(async () => {
     await fixture.dispose();

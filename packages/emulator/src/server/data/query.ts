@@ -13,6 +13,7 @@ import {
   type PropertySchema,
   type PropertyType,
 } from "../odata/filter.js";
+import { checkFormat, parseCount, parseNonNegativeInteger } from "../odata/query.js";
 import type { DataStore } from "./store.js";
 import { COMPANY_FIELD, type EntityTable } from "./table.js";
 import type { FieldValue, Row } from "./values.js";
@@ -79,13 +80,6 @@ export function schemaOf(table: EntityTable): PropertySchema {
     schemas.set(table, schema);
   }
   return schema;
-}
-
-function nonNegativeInteger(name: string, raw: string): number {
-  if (!/^[0-9]+$/.test(raw.trim())) {
-    throw new ODataQueryError(`Invalid value '${raw}' for ${name}: a non-negative integer is required`);
-  }
-  return Number(raw.trim());
 }
 
 function selectList(value: string, table: EntityTable): string[] | undefined {
@@ -208,24 +202,19 @@ export function parseDataQuery(
         query.orderby = parseOrderby(value, table);
         break;
       case "$top":
-        query.top = nonNegativeInteger(name, value);
+        query.top = parseNonNegativeInteger(name, value);
         break;
       case "$skip":
-        query.skip = nonNegativeInteger(name, value);
+        query.skip = parseNonNegativeInteger(name, value);
         break;
       case "$count":
-        if (value !== "true" && value !== "false") {
-          throw new ODataQueryError(`Invalid value '${value}' for $count: 'true' or 'false' is required`);
-        }
-        query.count = value === "true";
+        query.count = parseCount(value);
         break;
       case "$expand":
         query.expand = parseExpand(value, table, store);
         break;
       case "$format":
-        if (value !== "json" && !value.startsWith("application/json")) {
-          throw new ODataQueryError(`The $format '${value}' is not supported`);
-        }
+        checkFormat(value);
         break;
     }
   }

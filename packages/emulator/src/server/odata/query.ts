@@ -16,11 +16,27 @@ export interface CollectionQuery {
 
 const SUPPORTED = new Set(["$filter", "$select", "$top", "$skip", "$count", "$format"]);
 
-function parseNonNegativeInteger(name: string, raw: string): number {
+/** `$top` and `$skip` (for `/Metadata` and `/data` alike). */
+export function parseNonNegativeInteger(name: string, raw: string): number {
   if (!/^[0-9]+$/.test(raw.trim())) {
     throw new ODataQueryError(`Invalid value '${raw}' for ${name}: a non-negative integer is required`);
   }
   return Number(raw.trim());
+}
+
+/** `$count`: `true` or `false`, nothing else. */
+export function parseCount(value: string): boolean {
+  if (value !== "true" && value !== "false") {
+    throw new ODataQueryError(`Invalid value '${value}' for $count: 'true' or 'false' is required`);
+  }
+  return value === "true";
+}
+
+/** `$format`: JSON only, as the service answers. */
+export function checkFormat(value: string): void {
+  if (value !== "json" && !value.startsWith("application/json")) {
+    throw new ODataQueryError(`The $format '${value}' is not supported`);
+  }
 }
 
 /**
@@ -57,15 +73,10 @@ export function parseCollectionQuery(
         query.skip = parseNonNegativeInteger(name, value);
         break;
       case "$count":
-        if (value !== "true" && value !== "false") {
-          throw new ODataQueryError(`Invalid value '${value}' for $count: 'true' or 'false' is required`);
-        }
-        query.count = value === "true";
+        query.count = parseCount(value);
         break;
       case "$format":
-        if (value !== "json" && !value.startsWith("application/json")) {
-          throw new ODataQueryError(`The $format '${value}' is not supported`);
-        }
+        checkFormat(value);
         break;
     }
   }
